@@ -1,0 +1,42 @@
+"""Settings shared by every part of the twin, changeable at run time through the admin endpoint."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+DEFAULT_SEED = Path(__file__).resolve().parents[2] / "inventories" / "sandbox" / "twin_seed.yml"
+
+
+@dataclass
+class Settings:
+    # 0: every transition is immediate; 1: the durations the real clouds show.
+    latency_scale: float = 0.0
+    # Share of requests (0..1) answered with throttling or a 5xx, per cloud ("aws", "gcp").
+    fault_rate: dict = field(default_factory=lambda: {"aws": 0.0, "gcp": 0.0})
+    fault_seed: int | None = None
+    seed: dict = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+
+settings = Settings()
+
+
+def load_seed(path: str | os.PathLike | None = None) -> dict:
+    with open(path or os.environ.get("TWIN_SEED") or DEFAULT_SEED, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def configure(seed: dict | None = None, latency_scale: float | None = None, fault_rate: dict | None = None) -> Settings:
+    with settings.lock:
+        if seed is not None:
+            settings.seed = seed
+        if latency_scale is not None:
+            settings.latency_scale = float(latency_scale)
+        if fault_rate is not None:
+            settings.fault_rate.update({k: float(v) for k, v in fault_rate.items()})
+    return settings
