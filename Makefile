@@ -1,0 +1,67 @@
+# Two commands matter: `make demo` (the main job on the local cloud twin) and `make test` (everything CI runs).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+COLLECTIONS := $(CURDIR)/$(VENV)/collections
+COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/cloudbridge/hybrid_vpn
+TWIN_STATE ?= $(CURDIR)/.twin
+# The collection is importable under its FQCN from the working tree, no copy: a symlink in the venv.
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export PYTHONPATH := $(CURDIR)/tests:$(COLLECTIONS)
+export ANSIBLE_HOME := $(CURDIR)/$(VENV)/ansible-home
+export PATH := $(BIN):$(PATH)
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+
+.PHONY: setup test lint unit twin-test integration molecule demo twin-up twin-down build clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+$(COLLECTION_LINK): | $(VENV)/.installed
+	mkdir -p $(dir $@)
+	ln -sfn $(CURDIR) $@
+
+setup: $(VENV)/.installed $(COLLECTION_LINK)
+
+test: lint unit twin-test integration molecule
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/yamllint -s .
+	$(BIN)/ansible-lint --profile production
+
+unit: setup
+	$(PYTEST) -q tests/unit
+
+twin-test: setup
+	$(PYTEST) -q -n 2 tests/twin/tests
+
+integration: setup
+	$(PYTEST) -q tests/integration
+
+molecule: setup
+	cd extensions && $(BIN)/molecule test --all
+
+twin-up: setup
+	$(BIN)/python -m twin up --state-dir $(TWIN_STATE)
+
+twin-down: setup
+	$(BIN)/python -m twin down --state-dir $(TWIN_STATE)
+
+# Brings the twin up, runs the main job against it, and brings it down whatever happened.
+demo: setup
+	$(BIN)/python -m twin up --state-dir $(TWIN_STATE) --latency-scale $${TWIN_LATENCY_SCALE:-0.002}
+	set -a; . $(TWIN_STATE)/env; set +a; \
+	  $(BIN)/ansible-playbook -i inventories/sandbox playbooks/site.yml; rc=$$?; \
+	  $(BIN)/python -m twin down --state-dir $(TWIN_STATE); exit $$rc
+
+build: setup
+	$(BIN)/ansible-galaxy collection build --force --output-path $(VENV)/dist .
+
+clean:
+	-$(BIN)/python -m twin down --state-dir $(TWIN_STATE)
+	rm -rf $(VENV) $(TWIN_STATE)
