@@ -1,23 +1,54 @@
-"""Time-driven lifecycles: a resource's state is derived from how long ago it entered a phase,
-scaled by ``settings.latency_scale``, so a twin at scale 0 answers at once and one at scale 1
-takes as long as the real cloud."""
+"""Time-driven lifecycles on a virtual cloud clock.
+
+Cloud time runs at ``1 / settings.latency_scale`` times real time: scale 1 takes as long as the real
+cloud, 0.01 a hundred times less, and 0 makes every transition immediate. A resource's state is
+derived from how much cloud time passed since it entered its first phase, so nothing sleeps or polls.
+Changing the scale never moves a finished resource back: leaving scale 0 jumps the clock past every
+phase begun so far.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from twin.config import settings
 
+# Longer than any phase: what "everything started so far has finished" means in cloud seconds.
+_FAR = 10.0**9
+
+
+class _CloudClock:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._scale = 0.0
+        self._real = time.monotonic()
+        self._cloud = 0.0
+
+    def now(self) -> float:
+        with self._lock:
+            real = time.monotonic()
+            cloud = self._cloud if self._scale == 0 else self._cloud + (real - self._real) / self._scale
+            scale = settings.latency_scale
+            if scale != self._scale:  # re-anchor on the first read after a change
+                if self._scale == 0:
+                    cloud += _FAR
+                self._scale, self._real, self._cloud = scale, real, cloud
+            return cloud
+
+
+_clock = _CloudClock()
+
 
 def now() -> float:
-    return time.monotonic()
+    """Cloud seconds since the twin started."""
+    return _clock.now()
 
 
 class Lifecycle:
-    """A sequence of (state, real_seconds) phases; the last phase's duration is ignored.
+    """A sequence of (state, cloud_seconds) phases; the last phase's duration is ignored.
 
-    >>> lc = Lifecycle([("pending", 300), ("available", None)])
-    >>> lc.state  # "available" at latency scale 0
+    >>> Lifecycle([("pending", 300), ("available", None)]).state  # "available" at latency scale 0
     """
 
     def __init__(self, phases, started: float | None = None):
@@ -31,11 +62,12 @@ class Lifecycle:
     @property
     def state(self) -> str:
         elapsed = now() - self.started
-        scale = settings.latency_scale
+        if settings.latency_scale == 0:
+            return self.phases[-1][0]
         for name, seconds in self.phases[:-1]:
-            if elapsed < (seconds or 0) * scale:
+            if elapsed < (seconds or 0):
                 return name
-            elapsed -= (seconds or 0) * scale
+            elapsed -= seconds or 0
         return self.phases[-1][0]
 
     @property

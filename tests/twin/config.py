@@ -19,6 +19,9 @@ class Settings:
     # Share of requests (0..1) answered with throttling or a 5xx, per cloud ("aws", "gcp").
     fault_rate: dict = field(default_factory=lambda: {"aws": 0.0, "gcp": 0.0})
     fault_seed: int | None = None
+    # AWS may list a connection's tunnels in any order (cloud-constraints.md): reverse them to prove
+    # that clients match tunnels by outside IP, never by position.
+    aws_reverse_tunnel_order: bool = False
     seed: dict = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -31,8 +34,11 @@ def load_seed(path: str | os.PathLike | None = None) -> dict:
         return yaml.safe_load(fh)
 
 
-def configure(seed: dict | None = None, latency_scale: float | None = None, fault_rate: dict | None = None) -> Settings:
+def configure(seed: dict | None = None, latency_scale: float | None = None, fault_rate: dict | None = None,
+              aws_reverse_tunnel_order: bool | None = None) -> Settings:
     with settings.lock:
+        if aws_reverse_tunnel_order is not None:
+            settings.aws_reverse_tunnel_order = bool(aws_reverse_tunnel_order)
         if seed is not None:
             settings.seed = seed
         if latency_scale is not None:

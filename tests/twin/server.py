@@ -32,11 +32,11 @@ def _serve(app, port: int, name: str):
 
 def start(ports: Ports, state_dir: str) -> list:
     """Start every listener; return the server objects (each has ``shutdown()``)."""
-    from twin import admin, aws, gcp, proxy
+    from twin import admin, aws, gcp, middleware, proxy
 
     servers = [
-        _serve(aws.build_app(), ports.aws, "twin-aws"),
-        _serve(gcp.build_app(), ports.gcp, "twin-gcp"),
+        _serve(middleware.wrap("aws", aws.build_app()), ports.aws, "twin-aws"),
+        _serve(middleware.wrap("gcp", gcp.build_app()), ports.gcp, "twin-gcp"),
         _serve(admin.build_app(), ports.admin, "twin-admin"),
     ]
     servers.append(proxy.start(ports.proxy, upstream_port=ports.gcp, state_dir=state_dir))

@@ -1,0 +1,31 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that expose the pure GCP wiring rules (plugins/module_utils/_wiring.py) to the gcp_ha_vpn role."""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._wiring import (
+    WiringError,
+    gcp_plan,
+    gcp_teardown_plan,
+    gcp_tunnel_facts,
+)
+
+
+def _wrap(func):
+    def filter_(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except WiringError as e:
+            raise AnsibleFilterError(str(e)) from e
+
+    filter_.__doc__ = func.__doc__
+    return filter_
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "gcp_ha_vpn_plan": _wrap(gcp_plan),
+            "gcp_ha_vpn_teardown_plan": _wrap(gcp_teardown_plan),
+            "gcp_ha_vpn_tunnel_facts": _wrap(gcp_tunnel_facts),
+        }

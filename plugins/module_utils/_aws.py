@@ -1,0 +1,76 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one AWS module base of this collection (internal use).
+
+Built on amazon.aws's AnsibleAWSModule, so the credential, region and endpoint options (and their
+environment fallbacks) are amazon.aws's and one ``module_defaults`` group serves both collections.
+Adds: an EC2 client whose every call retries with jittered backoff on throttling, one exception type
+for API errors, polling, and the "Failed to <verb> <thing>: <cause>" failure format.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+with contextlib.suppress(ImportError):  # AnsibleAWSModule reports the missing library.
+    import botocore
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# AWS's own advice for EC2 throttling: retry with exponential backoff and jitter
+# (EC2 API reference, "Request throttling"); AWSRetry also retries the 5xx codes (InternalError, Unavailable).
+RETRY = AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20)
+
+
+class AwsError(Exception):
+    """What we were doing (``action``: "<verb> <thing>") and why AWS (or an input check) refused it."""
+
+    def __init__(self, action: str, cause, response: dict | None = None):
+        super().__init__(f"Failed to {action}: {cause}")
+        self.action = action
+        self.response = response or {}
+
+
+class AwsModule(AnsibleAWSModule):
+    """AnsibleAWSModule + ``call()``, ``wait_until()`` and ``run()``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._ec2 = None
+
+    @property
+    def ec2(self):
+        if self._ec2 is None:
+            self._ec2 = self.client("ec2", retry_decorator=RETRY)
+        return self._ec2
+
+    def call(self, action: str, operation: str, **kwargs):
+        """One EC2 API call with retries; any botocore error becomes AwsError(action)."""
+        try:
+            return getattr(self.ec2, operation)(aws_retry=True, **kwargs)
+        except botocore.exceptions.ClientError as e:
+            error = e.response.get("Error", {})
+            raise AwsError(action, f"{error.get('Code')}: {error.get('Message')}", e.response) from e
+        except botocore.exceptions.BotoCoreError as e:
+            raise AwsError(action, e) from e
+
+    def wait_until(self, action: str, predicate, timeout: int, delay: float):
+        """Poll ``predicate()`` until it returns a truthy value; AwsError(action) after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if time.monotonic() + delay > deadline:
+                raise AwsError(action, f"still not done after {timeout} seconds")
+            time.sleep(delay)
+
+    def run(self, func) -> None:
+        """Exit with ``func()``'s result dict; fail with the AwsError's message and AWS's error response."""
+        try:
+            result = func()
+        except AwsError as e:
+            self.fail_json(msg=str(e), **camel_dict_to_snake_dict(e.response))
+        self.exit_json(**result)

@@ -1,0 +1,334 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""GCP base for this collection's Compute modules. Internal use only: no compatibility promise.
+
+One module class (auth options identical to google.cloud's, so one ``module_defaults`` group serves
+both), one Compute client (retries with jittered backoff, operation waits) and one exception type.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+try:
+    import google.auth
+    import google.auth.compute_engine
+    import google.auth.exceptions
+    from google.auth.transport.requests import AuthorizedSession
+    from google.oauth2 import credentials as oauth2
+    from google.oauth2 import service_account
+
+    GOOGLE_AUTH_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported by GcpModule
+    GOOGLE_AUTH_IMPORT_ERROR = exc
+
+COMPUTE_URL = "https://compute.googleapis.com/compute/v1/"
+# Compute returns links on www.googleapis.com even when called on compute.googleapis.com
+# (api-samples.md 4.1); links we send use the same form so they compare equal.
+LINK_URL = "https://www.googleapis.com/compute/v1/"
+DEFAULT_SCOPES = ["https://www.googleapis.com/auth/compute"]
+
+# Same names, types and GCP_* fallbacks as google.cloud's gcp_utils.GcpModule.
+AUTH_ARGS = dict(
+    project=dict(type="str", required=True, fallback=(env_fallback, ["GCP_PROJECT"])),
+    auth_kind=dict(
+        type="str",
+        required=True,
+        choices=["machineaccount", "serviceaccount", "accesstoken", "application"],
+        fallback=(env_fallback, ["GCP_AUTH_KIND"]),
+    ),
+    service_account_email=dict(type="str", fallback=(env_fallback, ["GCP_SERVICE_ACCOUNT_EMAIL"])),
+    service_account_file=dict(type="path", fallback=(env_fallback, ["GCP_SERVICE_ACCOUNT_FILE"])),
+    service_account_contents=dict(
+        type="jsonarg", no_log=True, fallback=(env_fallback, ["GCP_SERVICE_ACCOUNT_CONTENTS"])
+    ),
+    access_token=dict(type="str", no_log=True, fallback=(env_fallback, ["GCP_ACCESS_TOKEN"])),
+    scopes=dict(type="list", elements="str", default=DEFAULT_SCOPES, fallback=(env_fallback, ["GCP_SCOPES"])),
+    env_type=dict(type="str", fallback=(env_fallback, ["GCP_ENV_TYPE"])),
+)
+AUTH_RULES = dict(
+    mutually_exclusive=[("service_account_file", "service_account_contents", "access_token")],
+    required_if=[
+        ("auth_kind", "accesstoken", ("access_token",)),
+        ("auth_kind", "serviceaccount", ("service_account_file", "service_account_contents"), True),
+    ],
+)
+OPERATION_ARGS = dict(timeout=dict(type="int", default=600))
+
+# Throttling and transient errors (Compute: 403 rateLimitExceeded, api-samples.md 5.3; 429 and 5xx
+# per Google's "Retry failed requests" guidance: exponential backoff with jitter).
+RETRY_STATUS = frozenset((429, 500, 502, 503, 504))
+RETRY_REASONS = frozenset(("rateLimitExceeded", "userRateLimitExceeded"))
+
+
+class GcpApiError(Exception):
+    """Any failed Compute call or operation; ``str()`` is the API's own message."""
+
+    def __init__(self, message, status=None, reasons=(), body=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.reasons = tuple(reasons)
+        self.body = body
+
+    @property
+    def retryable(self):
+        return self.status in RETRY_STATUS or (self.status == 403 and bool(RETRY_REASONS & set(self.reasons)))
+
+    @classmethod
+    def from_response(cls, response):
+        try:
+            error = response.json()["error"]
+        except (ValueError, KeyError, TypeError):
+            return cls(response.text or str(response.reason), status=response.status_code)
+        reasons = [e.get("reason") for e in error.get("errors", []) if e.get("reason")]
+        return cls(error.get("message", ""), status=response.status_code, reasons=reasons, body=error)
+
+    @classmethod
+    def from_operation(cls, operation):
+        errors = operation["error"].get("errors", [])
+        message = "; ".join(e.get("message", e.get("code", "")) for e in errors) or "operation failed"
+        return cls(
+            message,
+            status=operation.get("httpErrorStatusCode"),
+            reasons=[e.get("code") for e in errors],
+            body=operation["error"],
+        )
+
+
+def resource_path(link):
+    """``projects/...`` part of a Compute link or partial URL (None stays None)."""
+    if not link:
+        return link
+    marker = "/compute/v1/"
+    return link.split(marker, 1)[1] if marker in link else link.lstrip("/")
+
+
+def regional_path(project, region, collection, name=None):
+    path = f"projects/{project}/regions/{region}/{collection}"
+    return f"{path}/{name}" if name else path
+
+
+def global_path(project, collection, name=None):
+    path = f"projects/{project}/global/{collection}"
+    return f"{path}/{name}" if name else path
+
+
+def link(path):
+    return LINK_URL + resource_path(path)
+
+
+def ref_link(value, project, collection, region=None):
+    """Full link for a reference given as a name, a partial path or a URL."""
+    if "/" in value:
+        return link(value)
+    return link(
+        regional_path(project, region, collection, value) if region else global_path(project, collection, value)
+    )
+
+
+def normalize(value):
+    """A value as compared: links reduced to their path, empty values and empty keys dropped."""
+    if isinstance(value, dict):
+        pruned = {k: normalize(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v not in (None, [], {}, "")}
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    if isinstance(value, str) and value.startswith("https://"):
+        return resource_path(value)
+    return value
+
+
+# A tunnel's secret comes back masked, with an opaque hash; neither is ever shown to the user.
+HIDDEN = ("sharedSecret", "sharedSecretHash")
+
+
+def public(resource):
+    """A resource as shown to the user: no secret material, no null fields."""
+    return {k: v for k, v in resource.items() if k not in HIDDEN and v is not None} if resource else None
+
+
+def plan_change(current, desired, immutable, replace=False):
+    """What a resource needs: "create", "replace", "labels" or None.
+
+    ``immutable``: keys whose change has no update method (delete + insert); labels have setLabels,
+    so a label-only change never replaces. ``replace`` forces a replacement the caller detected.
+    """
+    if current is None:
+        return "create"
+    if replace or any(normalize(current.get(k)) != normalize(desired.get(k)) for k in immutable):
+        return "replace"
+    if desired.get("labels") is not None and (current.get("labels") or {}) != desired["labels"]:
+        return "labels"
+    return None
+
+
+def credentials(params):
+    """google-auth credentials for the google.cloud auth options."""
+    kind, scopes = params["auth_kind"], params["scopes"]
+    if kind == "application":
+        return google.auth.default(scopes=scopes)[0]
+    if kind == "machineaccount":
+        return google.auth.compute_engine.Credentials(params.get("service_account_email") or "default")
+    if kind == "accesstoken":
+        return oauth2.Credentials(params["access_token"], scopes=scopes)
+    if params.get("service_account_file"):
+        creds = service_account.Credentials.from_service_account_file(params["service_account_file"])
+    else:
+        creds = service_account.Credentials.from_service_account_info(json.loads(params["service_account_contents"]))
+    return creds.with_scopes(scopes)
+
+
+class ComputeClient:
+    """Compute v1 over an (authorized) requests session; every failure raises GcpApiError."""
+
+    def __init__(self, session, attempts=8, base_delay=1.0, max_delay=30.0, sleep=time.sleep, poll=2.0):
+        self.session = session
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.sleep = sleep
+        self.poll = poll
+
+    def request(self, method, path, body=None, params=None):
+        url = COMPUTE_URL + resource_path(path)
+        for attempt in range(self.attempts):
+            response = self.session.request(method, url, json=body, params=params, timeout=130)
+            if response.status_code < 400:
+                return response.json() if response.content else {}
+            error = GcpApiError.from_response(response)
+            if not error.retryable or attempt == self.attempts - 1:
+                raise error
+            # Full jitter: spreads the retries of parallel callers.
+            self.sleep(random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt)))
+        raise AssertionError("unreachable")
+
+    def get(self, path):
+        """The resource, or None when it does not exist."""
+        try:
+            return self.request("GET", path)
+        except GcpApiError as e:
+            if e.status == 404:
+                return None
+            raise
+
+    def list(self, path, params=None):
+        items, params = [], dict(params or {})
+        while True:
+            page = self.request("GET", path, params=params)
+            items.extend(page.get("items", []))
+            if not page.get("nextPageToken"):
+                return items
+            params["pageToken"] = page["nextPageToken"]
+
+    def mutate(self, method, path, body=None):
+        """Start a change; returns its Operation. One requestId across retries keeps a retried
+        insert from running twice (Compute "requestId" parameter on every mutating method)."""
+        return self.request(method, path, body=body, params={"requestId": str(uuid.uuid4())})
+
+    def wait(self, operations, timeout):
+        """Wait for every operation at once (operations.wait, then poll); raise the first failure."""
+        operations = [op for op in operations if op]
+        if not operations:
+            return []
+        deadline = time.monotonic() + timeout
+        with ThreadPoolExecutor(max_workers=len(operations)) as pool:
+            done = list(pool.map(lambda op: self._wait_one(op, deadline), operations))
+        for op in done:
+            if op.get("error"):
+                raise GcpApiError.from_operation(op)
+        return done
+
+    def _wait_one(self, operation, deadline):
+        while operation.get("status") != "DONE":
+            if time.monotonic() >= deadline:
+                raise GcpApiError(f"timed out waiting for operation {operation.get('name')}")
+            # operations.wait returns at DONE or after about 2 minutes, whichever comes first.
+            operation = self.request("POST", resource_path(operation["selfLink"]) + "/wait")
+            if operation.get("status") != "DONE":
+                self.sleep(self.poll)
+        return operation
+
+    def set_labels(self, resource, labels):
+        """setLabels with the resource's current fingerprint (412 conditionNotMet otherwise)."""
+        body = {"labels": labels, "labelFingerprint": resource.get("labelFingerprint")}
+        return self.mutate("POST", resource_path(resource["selfLink"]) + "/setLabels", body)
+
+
+class GcpModule(AnsibleModule):
+    """AnsibleModule with the google.cloud auth options and a Compute client."""
+
+    def __init__(self, argument_spec, operations=True, **kwargs):
+        spec = dict(AUTH_ARGS, **(OPERATION_ARGS if operations else {}), **argument_spec)
+        for rule, values in AUTH_RULES.items():
+            kwargs[rule] = list(values) + list(kwargs.get(rule, []))
+        super().__init__(argument_spec=spec, **kwargs)
+        if GOOGLE_AUTH_IMPORT_ERROR is not None:
+            self.fail_json(msg=missing_required_lib("google-auth"), exception=str(GOOGLE_AUTH_IMPORT_ERROR))
+        self._compute = None
+
+    @property
+    def compute(self):
+        if self._compute is None:
+            try:
+                creds = credentials(self.params)
+            except (google.auth.exceptions.GoogleAuthError, OSError, ValueError) as e:
+                raise GcpApiError(f"cannot load {self.params['auth_kind']} credentials: {e}") from e
+            self._compute = ComputeClient(AuthorizedSession(creds))
+        return self._compute
+
+    def wait(self, operations):
+        return self.compute.wait(operations, self.params["timeout"])
+
+    def diff(self, before, after):
+        return {"diff": {"before": before or {}, "after": after or {}}} if self._diff else {}
+
+    def fail_api(self, error, thing, verb=None):
+        """Fail with the API's own message, e.g. "Failed to ensure router cr-aws: The resource ... already exists"."""
+        self.fail(thing, error.message, verb, status=error.status, error=error.body)
+
+    def fail(self, thing, cause, verb=None, **extra):
+        verb = verb or ("delete" if self.params.get("state") == "absent" else "ensure")
+        self.fail_json(msg=f"Failed to {verb} {thing}: {cause}", **extra)
+
+
+def ensure_resource(module, path, desired, immutable):
+    """present/absent for a resource that has insert, delete and setLabels but no patch.
+
+    Returns (changed, resource, result extras). A changed immutable field replaces the resource; a
+    label change uses setLabels; the description is set at creation only and never replaces.
+    """
+    compute = module.compute
+    current = compute.get(path)
+    if module.params["state"] == "absent":
+        if current is None:
+            return False, {}, {}
+        if not module.check_mode:
+            module.wait([compute.mutate("DELETE", path)])
+        return True, {}, module.diff(current, None)
+    body = {k: v for k, v in desired.items() if v is not None}
+    action = plan_change(current, body, immutable)
+    if current and body.get("description", current.get("description")) != current.get("description"):
+        module.warn(f"description of {path} is set at creation only; not replacing it for a description")
+    if action is None:
+        return False, current, {}
+    extras = dict(action=action, **module.diff(_view(current, body), body))
+    if module.check_mode:
+        return True, dict(current or {}, **body), extras
+    if action == "labels":
+        module.wait([compute.set_labels(current, body["labels"])])
+    else:
+        if action == "replace":
+            module.wait([compute.mutate("DELETE", path)])
+        module.wait([compute.mutate("POST", path.rsplit("/", 1)[0], body)])
+    return True, compute.get(path), extras
+
+
+def _view(current, desired):
+    """The fields of ``current`` that ``desired`` manages: a diff without output-only noise."""
+    return {k: current.get(k) for k in desired} if current else None

@@ -1,0 +1,372 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure wiring rules of the AWS <-> GCP HA VPN pairing (internal use: no I/O, no Ansible imports).
+
+Section "AWS rules": inside CIDRs, keys, ASNs, tunnel options and the ``aws_tgw_vpn_tunnels`` fact.
+Section "GCP side computed from the AWS tunnels": owned by the GCP module engineer.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+# ---------------------------------------------------------------------------------------------
+# AWS rules
+# ---------------------------------------------------------------------------------------------
+
+
+class WiringError(ValueError):
+    """An input that AWS (or the pairing) would refuse; the message names the value."""
+
+
+# VpnTunnelOptionsSpecification.TunnelInsideCidr (EC2 API reference): a /30 in 169.254.0.0/16,
+# never one of these blocks.
+INSIDE_CIDR_POOL = ipaddress.ip_network("169.254.0.0/16")
+RESERVED_INSIDE_CIDRS = frozenset(
+    ipaddress.ip_network(c)
+    for c in (
+        "169.254.0.0/30",
+        "169.254.1.0/30",
+        "169.254.2.0/30",
+        "169.254.3.0/30",
+        "169.254.4.0/30",
+        "169.254.5.0/30",
+        "169.254.169.252/30",
+    )
+)
+# VpnTunnelOptionsSpecification.PreSharedKey: 8-64 of letters, digits, '.', '_'; must not start with '0'.
+_PSK_RE = re.compile(r"[A-Za-z0-9._]{8,64}")
+# CreateTransitGateway AmazonSideAsn / RFC 6996 private ranges (cloud-constraints.md); GCP uses the same.
+PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
+
+# Request (spec) names differ from the describe (TunnelOption) names for three members (EC2 API reference).
+_SPEC_TO_DESCRIBE = {
+    "DPDTimeoutSeconds": "DpdTimeoutSeconds",
+    "DPDTimeoutAction": "DpdTimeoutAction",
+    "IKEVersions": "IkeVersions",
+}
+# module option -> (ModifyVpnTunnelOptionsSpecification member, is a list of {"Value": ...})
+TUNNEL_OPTION_KEYS = {
+    "ike_versions": ("IKEVersions", True),
+    "phase1_encryption_algorithms": ("Phase1EncryptionAlgorithms", True),
+    "phase1_integrity_algorithms": ("Phase1IntegrityAlgorithms", True),
+    "phase1_dh_group_numbers": ("Phase1DHGroupNumbers", True),
+    "phase2_encryption_algorithms": ("Phase2EncryptionAlgorithms", True),
+    "phase2_integrity_algorithms": ("Phase2IntegrityAlgorithms", True),
+    "phase2_dh_group_numbers": ("Phase2DHGroupNumbers", True),
+    "phase1_lifetime_seconds": ("Phase1LifetimeSeconds", False),
+    "phase2_lifetime_seconds": ("Phase2LifetimeSeconds", False),
+    "dpd_timeout_seconds": ("DPDTimeoutSeconds", False),
+    "dpd_timeout_action": ("DPDTimeoutAction", False),
+    "startup_action": ("StartupAction", False),
+}
+SECRET_MEMBER = "PreSharedKey"
+
+
+def validate_inside_cidr(value: str, where: str) -> str:
+    """Return the /30 in network form, or raise WiringError naming the value and the rule it breaks."""
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError as e:
+        raise WiringError(f"{where}: inside CIDR {value!r} is malformed ({e}); expected e.g. 169.254.10.0/30") from e
+    if net.version != 4 or net.prefixlen != 30:
+        raise WiringError(f"{where}: inside CIDR {value!r} must be an IPv4 /30")
+    if not net.subnet_of(INSIDE_CIDR_POOL):
+        raise WiringError(f"{where}: inside CIDR {value!r} must be inside {INSIDE_CIDR_POOL}")
+    if net in RESERVED_INSIDE_CIDRS:
+        raise WiringError(f"{where}: inside CIDR {value!r} is reserved by AWS")
+    return str(net)
+
+
+def validate_pre_shared_key(value: str, where: str) -> None:
+    """Raise WiringError without echoing the secret: the message names where the key is set."""
+    if not 8 <= len(value) <= 64:
+        raise WiringError(f"{where}: pre-shared key must be 8 to 64 characters long (got {len(value)})")
+    if not _PSK_RE.fullmatch(value):
+        raise WiringError(f"{where}: pre-shared key may only contain letters, digits, '.' and '_'")
+    if value.startswith("0"):
+        raise WiringError(f"{where}: pre-shared key must not start with '0'")
+
+
+def validate_asn(value: int, where: str) -> int:
+    if not any(low <= value <= high for low, high in PRIVATE_ASN_RANGES):
+        raise WiringError(f"{where}: ASN {value} is not private (64512-65534 or 4200000000-4294967294)")
+    return value
+
+
+def validate_asn_pair(amazon_side_asn: int, customer_gateway_asn: int) -> None:
+    validate_asn(amazon_side_asn, "amazon_side_asn")
+    validate_asn(customer_gateway_asn, "customer gateway bgp_asn")
+    # AsnConflict (EC2 error code): the two sides of a BGP session need different ASNs.
+    if amazon_side_asn == customer_gateway_asn:
+        raise WiringError(f"customer gateway bgp_asn {customer_gateway_asn} must differ from amazon_side_asn")
+
+
+def validate_gcp_interface_ips(ips) -> list[str]:
+    """The HA VPN gateway's two interface IPs, in interface order."""
+    if not isinstance(ips, list | tuple) or len(ips) != 2:
+        raise WiringError(f"exactly two GCP HA VPN interface IPs are required, got {ips!r}")
+    for ip in ips:
+        try:
+            ipaddress.IPv4Address(ip)
+        except ValueError as e:
+            raise WiringError(f"GCP HA VPN interface IP {ip!r} is not an IPv4 address") from e
+    if ips[0] == ips[1]:
+        raise WiringError(f"GCP HA VPN interface IPs must differ, got {ips[0]!r} twice")
+    return list(ips)
+
+
+def validate_requested_cidrs(requested: dict[str, str], used_elsewhere: dict[str, str]) -> None:
+    """``requested``: where -> CIDR (already validated); ``used_elsewhere``: CIDR -> owning connection id.
+
+    AWS accepts a duplicate IPv4 inside CIDR on a TGW (EC2 API reference, TunnelInsideCidr), but all four
+    sessions land on one Cloud Router, which needs a distinct /30 per BGP session.
+    """
+    seen: dict[str, str] = {}
+    for where, cidr in requested.items():
+        if cidr in seen:
+            raise WiringError(f"{where}: inside CIDR {cidr} duplicates {seen[cidr]}")
+        seen[cidr] = where
+        if cidr in used_elsewhere:
+            raise WiringError(f"{where}: inside CIDR {cidr} overlaps one used by {used_elsewhere[cidr]} on this TGW")
+
+
+def allocate_inside_cidrs(count: int, taken) -> list[str]:
+    """First ``count`` free /30s of 169.254.0.0/16 that are neither reserved nor in ``taken``."""
+    taken = {ipaddress.ip_network(c) for c in taken}
+    free = []
+    for net in INSIDE_CIDR_POOL.subnets(new_prefix=30):
+        if len(free) == count:
+            break
+        if net not in RESERVED_INSIDE_CIDRS and net not in taken:
+            free.append(str(net))
+    return free
+
+
+def _ip_key(tunnel: dict):
+    return ipaddress.ip_address(tunnel.get("OutsideIpAddress") or "0.0.0.0")
+
+
+def sort_tunnels(tunnels: list[dict]) -> list[dict]:
+    """A connection's TunnelOptions in outside-IP order: AWS documents no order (terraform-provider-aws #19077)."""
+    return sorted(tunnels, key=_ip_key)
+
+
+def pair_tunnels(desired: list[dict], current: list[dict]) -> list[tuple[dict, dict]]:
+    """Pair each desired tunnel (``inside_cidr`` may be None) with one described TunnelOption.
+
+    A desired inside CIDR claims the tunnel that has it, then a desired key the tunnel that has it; the rest
+    pair up in order (desired list order, current outside-IP order), so a changed CIDR or key lands on one
+    stable tunnel, never on a position.
+    """
+    remaining = sort_tunnels(current)
+    pairs: dict[int, dict] = {}
+    for option, member in (("inside_cidr", "TunnelInsideCidr"), ("pre_shared_key", SECRET_MEMBER)):
+        for i, want in enumerate(desired):
+            match = next((t for t in remaining if want.get(option) and t.get(member) == want[option]), None)
+            if i not in pairs and match:
+                pairs[i] = match
+                remaining.remove(match)
+    for i in range(len(desired)):
+        if i not in pairs:
+            pairs[i] = remaining.pop(0)
+    return [(desired[i], pairs[i]) for i in range(len(desired))]
+
+
+def tunnel_spec(settings: dict, inside_cidr: str | None, pre_shared_key: str | None) -> dict:
+    """The VpnTunnelOptionsSpecification for one tunnel: explicit settings only, so AWS defaults stay AWS's."""
+    spec = {}
+    for option, (member, is_list) in TUNNEL_OPTION_KEYS.items():
+        value = settings.get(option)
+        if value is None:
+            continue
+        spec[member] = [{"Value": v} for v in value] if is_list else value
+    if inside_cidr:
+        spec["TunnelInsideCidr"] = inside_cidr
+    if pre_shared_key:
+        spec[SECRET_MEMBER] = pre_shared_key
+    return spec
+
+
+def _comparable(value):
+    if isinstance(value, list):
+        return sorted(str(item["Value"]) for item in value)
+    return value
+
+
+def tunnel_changes(spec: dict, current: dict) -> dict:
+    """The members of ``spec`` that differ from a described TunnelOption (lists compare as sets)."""
+    return {
+        member: value
+        for member, value in spec.items()
+        if _comparable(value) != _comparable(current.get(_SPEC_TO_DESCRIBE.get(member, member)))
+    }
+
+
+def redact(spec: dict) -> dict:
+    """A spec fit for diff output and logs: the key is replaced by a marker."""
+    return {k: ("<hidden>" if k == SECRET_MEMBER else v) for k, v in spec.items()}
+
+
+def describe_as_spec(tunnel: dict) -> dict:
+    """A described TunnelOption in request (spec) member names, for before/after diffs."""
+    names = {v: k for k, v in _SPEC_TO_DESCRIBE.items()}
+    members = {m for m, _ in TUNNEL_OPTION_KEYS.values()} | {"TunnelInsideCidr", SECRET_MEMBER}
+    out = {"OutsideIpAddress": tunnel.get("OutsideIpAddress")}
+    for key, value in tunnel.items():
+        member = names.get(key, key)
+        if member in members:
+            out[member] = value
+    return out
+
+
+def inside_ips(cidr: str) -> tuple[str, str]:
+    """(AWS inside IP, customer gateway inside IP): the /30's first and second hosts (AWS generic config)."""
+    net = ipaddress.ip_network(cidr)
+    return str(net.network_address + 1), str(net.network_address + 2)
+
+
+def build_aws_tunnels(
+    connections: list[dict], customer_gateways: dict, gcp_interface_ips: list[str], amazon_side_asn: int
+) -> list[dict]:
+    """The ``aws_tgw_vpn_tunnels`` fact from DescribeVpnConnections/DescribeCustomerGateways output.
+
+    ``customer_gateways`` maps CustomerGatewayId -> CustomerGateway. Each entry's outside IP, inside CIDR
+    and key come from one TunnelOption item, so no value is ever taken by position in the response.
+    """
+    by_ip = {cgw["IpAddress"]: cgw for cgw in customer_gateways.values()}
+    tunnels = []
+    for gcp_interface, ip in enumerate(validate_gcp_interface_ips(gcp_interface_ips)):
+        cgw = by_ip.get(ip)
+        conn = cgw and next((c for c in connections if c["CustomerGatewayId"] == cgw["CustomerGatewayId"]), None)
+        if not conn:
+            raise WiringError(f"no VPN connection found for GCP HA VPN interface {gcp_interface} ({ip})")
+        for index, tunnel in enumerate(sort_tunnels(conn["Options"]["TunnelOptions"])):
+            aws_ip, cgw_ip = inside_ips(tunnel["TunnelInsideCidr"])
+            tunnels.append(
+                {
+                    "vpn_connection_id": conn["VpnConnectionId"],
+                    "customer_gateway_id": cgw["CustomerGatewayId"],
+                    "transit_gateway_id": conn.get("TransitGatewayId"),
+                    "outside_ip": tunnel["OutsideIpAddress"],
+                    "inside_cidr": tunnel["TunnelInsideCidr"],
+                    "aws_inside_ip": aws_ip,
+                    "cgw_inside_ip": cgw_ip,
+                    "pre_shared_key": tunnel.get(SECRET_MEMBER),
+                    "amazon_side_asn": int(amazon_side_asn),
+                    "customer_gateway_asn": int(cgw["BgpAsn"]),
+                    "gcp_interface": gcp_interface,
+                    "peer_interface": gcp_interface * 2 + index,
+                }
+            )
+    return tunnels
+
+
+# ---------------------------------------------------------------------------------------------
+# GCP side computed from the AWS tunnels
+# ---------------------------------------------------------------------------------------------
+
+# Compute resource names (RFC 1035): lowercase letter first, up to 63 characters. The longest suffix
+# added to the prefix is "-tunnel-3" (9 characters).
+_GCP_PREFIX_RE = re.compile(r"[a-z](?:[-a-z0-9]{0,52}[a-z0-9])?")
+TUNNEL_COUNT = 4
+
+
+def gcp_names(prefix: str) -> list[dict]:
+    """Names of the four tunnels, router interfaces and BGP peers, by peer interface (0..3)."""
+    if not isinstance(prefix, str) or not _GCP_PREFIX_RE.fullmatch(prefix):
+        raise WiringError(f"name prefix {prefix!r} must match [a-z]([-a-z0-9]*[a-z0-9])? and be at most 54 characters")
+    return [
+        {"peer_interface": i, "tunnel": f"{prefix}-tunnel-{i}", "interface": f"{prefix}-if-{i}",
+         "bgp_peer": f"{prefix}-bgp-{i}"}
+        for i in range(TUNNEL_COUNT)
+    ]
+
+
+def validate_aws_tunnels(aws_tunnels: list[dict], router_asn: int) -> list[dict]:
+    """The ``aws_tgw_vpn_tunnels`` fact checked against the Cloud Router, ordered by peer_interface."""
+    if not isinstance(aws_tunnels, list) or len(aws_tunnels) != TUNNEL_COUNT:
+        raise WiringError(f"exactly {TUNNEL_COUNT} AWS tunnels are required, got {len(aws_tunnels or [])}")
+    tunnels = sorted(aws_tunnels, key=lambda t: t["peer_interface"])
+    if [t["peer_interface"] for t in tunnels] != list(range(TUNNEL_COUNT)):
+        raise WiringError("AWS tunnels need peer_interface 0, 1, 2 and 3 once each")
+    validate_asn(router_asn, "Cloud Router asn")
+    cidrs = {}
+    for t in tunnels:
+        where = f"AWS tunnel {t['peer_interface']} ({t['outside_ip']})"
+        # Google's AWS pairing: HA interface 0 serves peer interfaces 0 and 1, interface 1 serves 2 and 3.
+        if t["gcp_interface"] != t["peer_interface"] // 2:
+            raise WiringError(f"{where}: gcp_interface {t['gcp_interface']} does not serve this peer interface")
+        if t["customer_gateway_asn"] != router_asn:
+            raise WiringError(f"{where}: customer gateway ASN {t['customer_gateway_asn']} is not the Cloud Router "
+                              f"ASN {router_asn}; BGP would never establish")
+        # The peer ASN must differ from the router's own (Compute: "peer ASN must differ").
+        if t["amazon_side_asn"] == router_asn:
+            raise WiringError(f"{where}: amazon_side_asn {router_asn} equals the Cloud Router ASN")
+        cidr = validate_inside_cidr(t["inside_cidr"], where)
+        # One Cloud Router needs a distinct /30 per BGP session (see validate_requested_cidrs).
+        if cidr in cidrs:
+            raise WiringError(f"{where}: inside CIDR {cidr} duplicates AWS tunnel {cidrs[cidr]}")
+        cidrs[cidr] = t["peer_interface"]
+    return tunnels
+
+
+def gcp_plan(aws_tunnels: list[dict], prefix: str, router_asn: int) -> dict:
+    """Everything the GCP side needs from the AWS tunnels.
+
+    ``external_gateway_interfaces``: the FOUR_IPS_REDUNDANCY peer interfaces (id = peer_interface);
+    ``tunnels``: options of gcp_compute_vpn_tunnels (each carries its secret: handle in no_log tasks);
+    ``bgp_peers``: options of gcp_compute_router_bgp. The router interface takes the customer gateway
+    inside address and the BGP peer the AWS one (AWS generic config; swapping them is refused by Compute:
+    "BGP Peer ... has IP address ... different from interface IP address").
+    """
+    names = gcp_names(prefix)
+    plan = {"external_gateway_interfaces": [], "tunnels": [], "bgp_peers": []}
+    for t, n in zip(validate_aws_tunnels(aws_tunnels, router_asn), names, strict=True):
+        aws_ip, cgw_ip = inside_ips(t["inside_cidr"])
+        plan["external_gateway_interfaces"].append({"id": t["peer_interface"], "ip_address": t["outside_ip"]})
+        plan["tunnels"].append({
+            "name": n["tunnel"],
+            "vpn_gateway_interface": t["gcp_interface"],
+            "peer_external_gateway_interface": t["peer_interface"],
+            "shared_secret": t["pre_shared_key"],
+        })
+        plan["bgp_peers"].append({
+            "name": n["bgp_peer"],
+            "interface_name": n["interface"],
+            "ip_range": f"{cgw_ip}/30",
+            "peer_ip_address": aws_ip,
+            "peer_asn": t["amazon_side_asn"],
+            "vpn_tunnel": n["tunnel"],
+        })
+    return plan
+
+
+def gcp_tunnel_facts(plan: dict, tunnels: list[dict], router: str) -> list[dict]:
+    """The ``gcp_ha_vpn_tunnels`` fact: the plan joined with the tunnels as Compute returns them (by name)."""
+    by_name = {t["name"]: t for t in tunnels}
+    facts = []
+    for spec, peer, iface in zip(plan["tunnels"], plan["bgp_peers"], plan["external_gateway_interfaces"], strict=True):
+        tunnel = by_name.get(spec["name"], {})
+        facts.append({
+            "name": spec["name"],
+            "self_link": tunnel.get("selfLink"),
+            "peer_ip": iface["ip_address"],
+            "peer_interface": spec["peer_external_gateway_interface"],
+            "gcp_interface": spec["vpn_gateway_interface"],
+            "router": router,
+            "bgp_peer_name": peer["name"],
+            "bgp_ip": peer["ip_range"].split("/")[0],
+            "bgp_peer_ip": peer["peer_ip_address"],
+            "status": tunnel.get("status"),
+        })
+    return facts
+
+
+def gcp_teardown_plan(prefix: str) -> dict:
+    """What ``state: absent`` removes, found by name alone (the AWS side may already be gone)."""
+    names = gcp_names(prefix)
+    return {
+        "tunnels": [{"name": n["tunnel"]} for n in names],
+        "bgp_peers": [{"name": n["bgp_peer"], "interface_name": n["interface"]} for n in names],
+    }

@@ -1,0 +1,150 @@
+"""gcp_ha_vpn on the twin: converge, idempotence, check and diff, key rotation, teardown.
+
+The AWS half is built with plain boto3 on the AWS twin and turned into the ``aws_tgw_vpn_tunnels``
+structure with the AWS wiring rules, so tunnels and BGP sessions come up only if both halves agree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import boto3
+import google.oauth2.credentials
+import pytest
+from google.auth.transport.requests import AuthorizedSession
+
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._wiring import build_aws_tunnels
+from twin import __main__ as control
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOK = ROOT / "tests/integration/playbooks/gcp_ha_vpn.yml"
+REGION_PATH = "projects/cb-net-host/regions/asia-northeast1"
+COMPUTE = "https://compute.googleapis.com/compute/v1/"
+CIDRS = ["169.254.20.0/30", "169.254.20.4/30", "169.254.21.0/30", "169.254.21.4/30"]
+KEYS = ["key.zero_" + "a" * 23, "key.one_" + "b" * 24, "key.two_" + "c" * 24, "key.three_" + "d" * 22]
+
+
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory):
+    state_dir = tmp_path_factory.mktemp("twin")
+    try:
+        env = control.up(state_dir, control.free_ports())
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in env.items():
+                patch.setenv(name, value)
+            yield env
+    finally:
+        control.stop(state_dir)
+
+
+@pytest.fixture(scope="module")
+def gcp(twin):
+    return AuthorizedSession(google.oauth2.credentials.Credentials(twin["GCP_ACCESS_TOKEN"]))
+
+
+def get(gcp, path):
+    response = gcp.get(COMPUTE + path, timeout=30)
+    return response.json() if response.status_code == 200 else None
+
+
+def play(tmp_path, entry, extra=None, check=False, diff=False):
+    """Run the playbook with the JSON callback; return (stats of localhost, results by task name)."""
+    vars_file = tmp_path / "vars.json"
+    vars_file.write_text(json.dumps(dict({"gcp_entry": entry, "gcp_ha_vpn_verify_delay": 1}, **(extra or {}))))
+    cmd = [str(ROOT / ".venv/bin/ansible-playbook"), str(PLAYBOOK), "-e", f"@{vars_file}"]
+    cmd += ["--check"] * check + ["--diff"] * diff
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".venv/collections"),
+               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOCALHOST_WARNING="false")
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    report = json.loads(out.stdout)
+    results = {t["task"]["name"].split(" : ")[-1]: t["hosts"]["localhost"] for p in report["plays"] for t in p["tasks"]
+               if "localhost" in t["hosts"]}
+    return report["stats"]["localhost"], results
+
+
+def aws_side(gateway_ips, keys=KEYS):
+    """TGW, two customer gateways (the HA interface IPs) and two VPN connections; returns the AWS tunnel fact."""
+    ec2 = boto3.session.Session().client("ec2")
+    tgw = ec2.create_transit_gateway(Options={"AmazonSideAsn": 64512, "VpnEcmpSupport": "enable"})["TransitGateway"]
+    for i, ip in enumerate(gateway_ips):
+        cgw = ec2.create_customer_gateway(BgpAsn=65000, PublicIp=ip, Type="ipsec.1")["CustomerGateway"]
+        ec2.create_vpn_connection(
+            CustomerGatewayId=cgw["CustomerGatewayId"], Type="ipsec.1", TransitGatewayId=tgw["TransitGatewayId"],
+            Options={"TunnelOptions": [{"TunnelInsideCidr": CIDRS[2 * i + j], "PreSharedKey": keys[2 * i + j],
+                                        "IKEVersions": [{"Value": "ikev2"}]} for j in range(2)]})
+    return tgw["TransitGatewayId"]
+
+
+def aws_tunnels(gateway_ips):
+    ec2 = boto3.session.Session().client("ec2")
+    connections = [c for c in ec2.describe_vpn_connections()["VpnConnections"] if c["State"] != "deleted"]
+    cgws = {c["CustomerGatewayId"]: c for c in ec2.describe_customer_gateways()["CustomerGateways"]}
+    return build_aws_tunnels(connections, cgws, gateway_ips, 64512)
+
+
+def test_gcp_ha_vpn_lifecycle(twin, gcp, tmp_path):
+    # --check on an empty project: no failure, nothing created.
+    stats, _ = play(tmp_path, "gateway", check=True)
+    assert stats["failures"] == 0 and get(gcp, f"{REGION_PATH}/vpnGateways/ha-vpn-aws") is None
+
+    stats, results = play(tmp_path, "gateway")
+    assert stats["failures"] == 0 and stats["changed"] == 1
+    gateway = results["Publish the gateway fact"]["ansible_facts"]["gcp_ha_vpn_gateway"]
+    ips = [i["ip_address"] for i in gateway["interfaces"]]
+    assert all(ips) and gateway["name"] == "ha-vpn-aws"
+    assert play(tmp_path, "gateway")[0]["changed"] == 0
+
+    aws_side(ips)
+    tunnels_vars = {"gcp_ha_vpn_aws_tunnels": aws_tunnels(ips)}
+    stats, results = play(tmp_path, "tunnels", tunnels_vars, check=True)
+    assert stats["failures"] == 0, [r.get("msg") for r in results.values() if r.get("failed")]
+    assert get(gcp, f"{REGION_PATH}/routers/cr-aws") is None
+
+    stats, results = play(tmp_path, "tunnels", tunnels_vars)
+    assert stats["failures"] == 0, results
+    facts = results["Publish the tunnels fact"]["ansible_facts"]["gcp_ha_vpn_tunnels"]
+    assert [(t["gcp_interface"], t["peer_interface"], t["status"]) for t in facts] == [
+        (0, 0, "ESTABLISHED"), (0, 1, "ESTABLISHED"), (1, 2, "ESTABLISHED"), (1, 3, "ESTABLISHED")]
+    assert facts[0]["bgp_ip"] == "169.254.20.2" and facts[0]["bgp_peer_ip"] == "169.254.20.1"
+    assert KEYS[0] not in json.dumps(results)
+    router = get(gcp, f"{REGION_PATH}/routers/cr-aws")
+    assert sorted(p["peerAsn"] for p in router["bgpPeers"]) == [64512] * 4
+
+    # Converged: a rerun and a --check --diff rerun change nothing.
+    assert play(tmp_path, "tunnels", tunnels_vars)[0]["changed"] == 0
+    assert play(tmp_path, "tunnels", tunnels_vars, check=True, diff=True)[0]["changed"] == 0
+
+    # --diff shows a label change without recreating anything.
+    stats, results = play(tmp_path, "tunnels", dict(tunnels_vars, gcp_ha_vpn_labels={"env": "sandbox"}),
+                          check=True, diff=True)
+    diff = results["Ensure the four tunnels (a rotated key replaces only its tunnel)"]["diff"]
+    assert diff["after"]["aws-tunnel-0"]["labels"]["env"] == "sandbox"
+    assert results["Ensure the four tunnels (a rotated key replaces only its tunnel)"]["actions"] == {
+        f"aws-tunnel-{i}": "labels" for i in range(4)}
+
+    # A rotated key on AWS tunnel 3 replaces only GCP tunnel 3; its BGP session comes back.
+    ec2 = boto3.session.Session().client("ec2")
+    rotated = aws_tunnels(ips)[3]
+    ec2.modify_vpn_tunnel_options(VpnConnectionId=rotated["vpn_connection_id"],
+                                  VpnTunnelOutsideIpAddress=rotated["outside_ip"],
+                                  TunnelOptions={"PreSharedKey": "key.rotated_" + "e" * 20})
+    old_id = get(gcp, f"{REGION_PATH}/vpnTunnels/aws-tunnel-3")["id"]
+    stats, results = play(tmp_path, "tunnels", {"gcp_ha_vpn_aws_tunnels": aws_tunnels(ips)})
+    assert stats["failures"] == 0 and stats["changed"] == 1
+    assert results["Ensure the four tunnels (a rotated key replaces only its tunnel)"]["actions"] == {
+        "aws-tunnel-3": "replace"}
+    assert get(gcp, f"{REGION_PATH}/vpnTunnels/aws-tunnel-3")["id"] != old_id
+    status = results["Wait until the four BGP sessions are UP"]["bgp_peers"]
+    assert sorted(p["status"] for p in status) == ["UP"] * 4
+
+    # Teardown from the gateway entry point removes everything; a second run changes nothing.
+    stats, _ = play(tmp_path, "gateway", {"gcp_ha_vpn_state": "absent"})
+    assert stats["failures"] == 0 and stats["changed"] == 5
+    assert get(gcp, f"{REGION_PATH}/vpnTunnels").get("items", []) == []
+    for path in (f"{REGION_PATH}/routers/cr-aws", f"{REGION_PATH}/vpnGateways/ha-vpn-aws",
+                 "projects/cb-net-host/global/externalVpnGateways/aws-tgw-peer"):
+        assert get(gcp, path) is None
+    assert play(tmp_path, "gateway", {"gcp_ha_vpn_state": "absent"})[0]["changed"] == 0

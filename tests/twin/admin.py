@@ -1,0 +1,96 @@
+"""The twin's control surface, served on its own 127.0.0.1 listener.
+
+- ``GET /_twin/health``: 200 once the process serves.
+- ``GET /_twin/calls``: ``{"aws": {action: n}, "gcp": {...}, "faults": {"aws": {...}, "gcp": {...}}}``;
+  ``DELETE /_twin/calls`` clears it.
+- ``GET /_twin/config``; ``POST /_twin/config`` with any of ``latency_scale``, ``fault_rate``
+  (``{"aws": r, "gcp": r}``), ``fault_seed``, ``aws_reverse_tunnel_order``.
+- ``POST /_twin/reset``: both clouds back to the seed, the link's memory of status changes
+  forgotten, the run-time config back to what the process started with, counters cleared.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Request, Response
+
+from twin import middleware
+from twin.config import configure, settings
+
+# The OAuth access token the Compute twin accepts (exported as GCP_ACCESS_TOKEN). Real tokens start "ya29.".
+GCP_ACCESS_TOKEN = "ya29.cloudbridge-twin-local-token"
+
+
+def current_config() -> dict:
+    with settings.lock:
+        return {
+            "latency_scale": settings.latency_scale,
+            "fault_rate": dict(settings.fault_rate),
+            "fault_seed": settings.fault_seed,
+            "aws_reverse_tunnel_order": settings.aws_reverse_tunnel_order,
+        }
+
+
+def apply_config(changes: dict) -> dict:
+    unknown = set(changes) - {"latency_scale", "fault_rate", "fault_seed", "aws_reverse_tunnel_order"}
+    if unknown:
+        raise BadRequest(f"unknown settings: {sorted(unknown)}")
+    rates = changes.get("fault_rate") or {}
+    if set(rates) - set(middleware.CLOUDS) or not all(0 <= float(r) <= 1 for r in rates.values()):
+        raise BadRequest("fault_rate takes {\"aws\": 0..1, \"gcp\": 0..1}")
+    configure(latency_scale=changes.get("latency_scale"), fault_rate=rates or None,
+              aws_reverse_tunnel_order=changes.get("aws_reverse_tunnel_order"))
+    if "fault_seed" in changes:
+        with settings.lock:
+            settings.fault_seed = None if changes["fault_seed"] is None else int(changes["fault_seed"])
+        middleware.reseed()
+    return current_config()
+
+
+def build_app():
+    """The admin WSGI app; the config in force now is what ``/_twin/reset`` returns to."""
+    initial = copy.deepcopy(current_config())
+
+    def reset() -> dict:
+        from twin import aws, gcp, link  # imported late: the clouds import the twin core this module is part of
+
+        apply_config(initial)  # also restarts the fault draws
+        aws.reset()
+        gcp.reset()
+        link.reset()
+        middleware.clear()
+        return {"reset": True}
+
+    def clear_calls() -> dict:
+        middleware.clear()
+        return middleware.snapshot()
+
+    routes = {
+        ("GET", "/_twin/health"): lambda _: {"status": "ok"},
+        ("GET", "/_twin/calls"): lambda _: middleware.snapshot(),
+        ("DELETE", "/_twin/calls"): lambda _: clear_calls(),
+        ("GET", "/_twin/config"): lambda _: current_config(),
+        ("POST", "/_twin/config"): lambda request: apply_config(request.get_json(force=True) or {}),
+        ("POST", "/_twin/reset"): lambda _: reset(),
+    }
+
+    @Request.application
+    def app(request: Request) -> Response:
+        handler = routes.get((request.method, request.path))
+        try:
+            if handler is None:
+                raise MethodNotAllowed() if any(p == request.path for _, p in routes) else NotFound()
+            return Response(json.dumps(handler(request)), content_type="application/json")
+        except (ValueError, TypeError) as exc:  # a setting that is not a number
+            return _error(400, str(exc))
+        except HTTPException as exc:
+            return _error(exc.code, exc.description)
+
+    return app
+
+
+def _error(code: int, message: str) -> Response:
+    return Response(json.dumps({"error": message}), status=code, content_type="application/json")

@@ -1,0 +1,408 @@
+"""Transit gateways: options honoured (AmazonSideAsn, default association/propagation on or off,
+auto-accept), lifecycles, VPC/VPN attachments incl. cross-account ones shared through RAM,
+accept/reject, associations, propagations, static/blackhole routes, ReplaceTransitGatewayRoute and
+SearchTransitGatewayRoutes with propagated routes.
+
+Sources: botocore EC2 model, api-samples.md §3.2-3.3, AWS Transit Gateway guide (tgw-vpc-attachments.md,
+transit-gateway-share.md)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from moto.core.responses import ActionResult
+from moto.ec2.models.transit_gateway import TransitGateway, TransitGatewayBackend
+from moto.ec2.models.transit_gateway_attachments import (
+    TransitGatewayAttachment,
+    TransitGatewayAttachmentBackend,
+    TransitGatewayVpcAttachment,
+)
+from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
+from moto.ec2.responses.transit_gateway_attachments import TransitGatewayAttachment as AttachmentResponses
+from moto.ec2.responses.transit_gateway_route_tables import TransitGatewayRouteTable as RouteTableResponses
+from moto.ec2.utils import describe_tag_filter
+from moto.utilities.utils import filter_resources, str2bool
+
+from twin import link
+from twin.aws import ram
+from twin.aws.common import ec2_error, set_phases, timed_state
+from twin.aws.vpn import aws_tunnel_views
+
+# Real-time durations: a TGW takes about a minute (cloud-constraints.md); attachments likewise;
+# deleted resources stay describable as "deleted" (TGW guide: about two hours for attachments).
+TGW_CREATE = [("pending", 60), ("available", None)]
+ATTACHMENT_CREATE = [("pending", 60), ("available", None)]
+VPN_ATTACHMENT_CREATE = [("pending", 300), ("available", None)]  # follows its VPN connection
+DELETE = [("deleting", 30), ("deleted", None)]
+REJECT = [("rejecting", 10), ("rejected", None)]
+GONE = ("deleting", "deleted", "rejecting", "rejected", "failed")
+
+_original_create_tgw = TransitGatewayBackend.create_transit_gateway
+_original_create_vpn_attachment = TransitGatewayAttachmentBackend.create_transit_gateway_vpn_attachment
+
+
+def _tgw_not_found(tgw_id: str):
+    return ec2_error("InvalidTransitGatewayID.NotFound", f"The transitGateway ID '{tgw_id}' does not exist")
+
+
+def create_transit_gateway(self, description, options=None, tags=None):
+    options = dict(options or {})
+    asn = int(options.get("AmazonSideAsn", 64512))
+    # model / cloud-constraints.md: private 16-bit or 32-bit ASN.
+    if not (64512 <= asn <= 65534 or 4200000000 <= asn <= 4294967294):
+        raise ec2_error("InvalidParameterValue", f"Value ({asn}) for parameter amazonSideAsn is invalid. "
+                                                 "Must be in range 64512-65534 or 4200000000-4294967294.")
+    options["AmazonSideAsn"] = asn
+    tgw = _original_create_tgw(self, description, options=options, tags=tags)
+    set_phases(tgw, TGW_CREATE)
+    association = tgw.options.get("DefaultRouteTableAssociation") == "enable"
+    propagation = tgw.options.get("DefaultRouteTablePropagation") == "enable"
+    # moto always makes a default route table; AWS makes one only when default association or
+    # propagation is enabled, and reports only the ids that apply (model TransitGatewayOptions).
+    table = tgw.default_route_table
+    table.default_association_route_table = association
+    table.default_propagation_route_table = propagation
+    if not association:
+        tgw.options.pop("AssociationDefaultRouteTableId")
+    if not propagation:
+        tgw.options.pop("PropagationDefaultRouteTableId")
+    if not (association or propagation):
+        del self.transit_gateways_route_tables[table.id]
+        tgw.default_route_table = None
+    return tgw
+
+
+def delete_transit_gateway(self, transit_gateway_id):
+    tgw = self.transit_gateways.get(transit_gateway_id)
+    if tgw is None:
+        raise _tgw_not_found(transit_gateway_id)
+    if tgw.state not in GONE:
+        set_phases(tgw, DELETE)
+    return tgw
+
+
+def describe_transit_gateways(self, filters, transit_gateway_ids):
+    # A spoke also sees the TGWs shared with it once it accepted the RAM invitation (transit-gateway-share.md).
+    candidates = list(self.transit_gateways.values()) + ram.shared_transit_gateways(self.account_id, self.region_name)
+    if transit_gateway_ids:
+        missing = [i for i in transit_gateway_ids if i not in {t.id for t in candidates}]
+        if missing:
+            raise _tgw_not_found(missing[0])
+        candidates = [t for t in candidates if t.id in transit_gateway_ids]
+    if filters:
+        attr_pairs = (("transit-gateway-id", "id"), ("state", "state"), ("owner-id", "owner_id"))
+        candidates = describe_tag_filter(filters, filter_resources(candidates, filters, attr_pairs))
+    return candidates
+
+
+def _usable_tgw(backend, transit_gateway_id):
+    """The TGW the caller may attach to: its own, or one shared with it and accepted."""
+    tgw = backend.transit_gateways.get(transit_gateway_id) or next(
+        (t for t in ram.shared_transit_gateways(backend.account_id, backend.region_name)
+         if t.id == transit_gateway_id), None)
+    if tgw is None or tgw.state in GONE:
+        # Same text as moto's aws_verified test (api-samples §2.3).
+        raise ec2_error("InvalidTransitGatewayID.NotFound",
+                        f"Transit Gateway {transit_gateway_id} was deleted or does not exist.")
+    return tgw
+
+
+def apply_default_route_tables(attachment) -> None:
+    """Associate / propagate with the TGW's default route table only when the TGW says so (model
+    TransitGatewayRequestOptions.DefaultRouteTableAssociation / Propagation)."""
+    owner = attachment.ec2_backend
+    tgw = owner.transit_gateways[attachment.transit_gateway_id]
+    if tgw.options.get("DefaultRouteTableAssociation") == "enable":
+        owner.associate_transit_gateway_route_table(attachment.id, tgw.options["AssociationDefaultRouteTableId"])
+    if tgw.options.get("DefaultRouteTablePropagation") == "enable":
+        owner.enable_transit_gateway_route_table_propagation(attachment.id,
+                                                             tgw.options["PropagationDefaultRouteTableId"])
+
+
+def create_transit_gateway_vpc_attachment(self, transit_gateway_id, vpc_id, subnet_ids, tags=None, options=None):
+    tgw = _usable_tgw(self, transit_gateway_id)
+    self.get_vpc(vpc_id)  # the VPC must be the caller's (InvalidVpcID.NotFound otherwise)
+    owner = tgw.ec2_backend
+    if any(a.resource_id == vpc_id and a.transit_gateway_id == tgw.id and a.state not in GONE
+           for a in owner.transit_gateway_attachments.values()):
+        raise ec2_error("DuplicateTransitGatewayAttachment",  # api-samples §2.3 (moto aws_verified)
+                        f"{tgw.id} has non-deleted Transit Gateway Attachments with same VPC ID.")
+    attachment = TransitGatewayVpcAttachment(owner, transit_gateway=tgw, vpc_id=vpc_id, subnet_ids=subnet_ids,
+                                             tags=tags, options=options)
+    attachment.resource_owner_id = self.account_id
+    owner.transit_gateway_attachments[attachment.id] = attachment
+    self.transit_gateway_attachments[attachment.id] = attachment  # both accounts describe it
+    if self.account_id != owner.account_id and tgw.options.get("AutoAcceptSharedAttachments") != "enable":
+        # A cross-account attachment waits for the owner unless auto-accept is on (api-samples §3.2).
+        attachment.state = "pendingAcceptance"
+    else:
+        set_phases(attachment, ATTACHMENT_CREATE)
+        apply_default_route_tables(attachment)
+    return attachment
+
+
+def create_transit_gateway_vpn_attachment(self, vpn_id, transit_gateway_id, tags=None):
+    attachment = _original_create_vpn_attachment(self, vpn_id, transit_gateway_id, tags=tags)
+    set_phases(attachment, VPN_ATTACHMENT_CREATE)
+    apply_default_route_tables(attachment)
+    return attachment
+
+
+def _owned_attachment(backend, attachment_id):
+    attachment = backend.transit_gateway_attachments.get(attachment_id)
+    if attachment is None:
+        raise ec2_error("InvalidTransitGatewayAttachmentID.NotFound",
+                        f"Transit Gateway Attachment {attachment_id} was deleted or does not exist.")
+    return attachment
+
+
+def _pending_for_owner(backend, attachment_id):
+    attachment = _owned_attachment(backend, attachment_id)
+    if attachment.ec2_backend is not backend or attachment.state != "pendingAcceptance":
+        # Only the TGW owner accepts or rejects, and only a pending request (twin wording; model
+        # AcceptTransitGatewayVpcAttachment has no documented error text).
+        raise ec2_error("IncorrectState", f"{attachment_id} is in invalid state")
+    return attachment
+
+
+def accept_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
+    attachment = _pending_for_owner(self, transit_gateway_attachment_id)
+    set_phases(attachment, ATTACHMENT_CREATE)  # pendingAcceptance -> pending -> available (§3.2)
+    apply_default_route_tables(attachment)
+    return attachment
+
+
+def reject_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
+    attachment = _pending_for_owner(self, transit_gateway_attachment_id)
+    set_phases(attachment, REJECT)
+    return attachment
+
+
+def delete_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
+    attachment = _owned_attachment(self, transit_gateway_attachment_id)
+    owner = attachment.ec2_backend
+    for table in owner.transit_gateways_route_tables.values():
+        table.route_table_associations.pop(attachment.id, None)
+        table.route_table_propagation = [p for p in table.route_table_propagation
+                                         if p.transitGatewayAttachmentId != attachment.id]
+    owner.transit_gateway_associations.pop(attachment.id, None)
+    owner.transit_gateway_propagations.pop(attachment.id, None)
+    attachment._association_data = {}
+    if attachment.state not in GONE:
+        set_phases(attachment, DELETE)
+    return attachment
+
+
+def _association(self):
+    # The association AWS reports is the one made (default or explicit), not moto's default table.
+    data = self._association_data
+    return {"TransitGatewayRouteTableId": data["transitGatewayRouteTableId"], "State": data["state"]} if data else None
+
+
+_original_associate = TransitGatewayRouteTableBackend.associate_transit_gateway_route_table
+
+
+def associate_transit_gateway_route_table(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
+    attachment = _owned_attachment(self, transit_gateway_attachment_id)
+    _route_table(self, transit_gateway_route_table_id)
+    if attachment._association_data:
+        # An attachment has at most one association (TGW guide, "Associate a transit gateway route table").
+        raise ec2_error("Resource.AlreadyAssociated",
+                        f"Transit Gateway Attachment {attachment.id} is already associated to a route table.")
+    return _original_associate(self, transit_gateway_attachment_id, transit_gateway_route_table_id)
+
+
+# --- routes ---
+
+def _route_table(backend, table_id):
+    table = backend.transit_gateways_route_tables.get(table_id)
+    if table is None or table.state == "deleted":
+        raise ec2_error("InvalidRouteTableID.NotFound", f"The transitGatewayRouteTable ID '{table_id}' does not exist")
+    return table
+
+
+def _attachment_ref(attachment) -> dict:
+    return {"ResourceId": attachment.resource_id, "TransitGatewayAttachmentId": attachment.id,
+            "ResourceType": attachment.resource_type}
+
+
+def _static_route(backend, cidr, attachment_id, blackhole) -> dict:
+    """A static route as SearchTransitGatewayRoutes shows it; a blackhole has no attachments (§3.3)."""
+    try:
+        cidr = str(ipaddress.ip_network(cidr))
+    except ValueError:
+        raise ec2_error("InvalidParameterValue",
+                        f"Value ({cidr}) for parameter destinationCidrBlock is invalid.") from None
+    if blackhole:
+        return {"DestinationCidrBlock": cidr, "Type": "static", "State": "blackhole"}
+    if not attachment_id:
+        raise ec2_error("MissingParameter", "The request must contain the parameter transitGatewayAttachmentId")
+    attachment = _owned_attachment(backend, attachment_id)
+    return {"DestinationCidrBlock": cidr, "Type": "static", "State": "active",
+            "TransitGatewayAttachments": [_attachment_ref(attachment)]}
+
+
+def create_transit_gateway_route(self, transit_gateway_route_table_id, destination_cidr_block,
+                                 transit_gateway_attachment_id=None, blackhole=False):
+    table = _route_table(self, transit_gateway_route_table_id)
+    route = _static_route(self, destination_cidr_block, transit_gateway_attachment_id, blackhole)
+    if route["DestinationCidrBlock"] in table.routes:
+        raise ec2_error("RouteAlreadyExists",  # twin wording
+                        f"Route {route['DestinationCidrBlock']} already exists in Transit Gateway Route Table "
+                        f"{table.id}.")
+    table.routes[route["DestinationCidrBlock"]] = route
+    return route
+
+
+def _existing_route(table, cidr):
+    route = table.routes.get(cidr)
+    if route is None:
+        raise ec2_error("InvalidRoute.NotFound",  # twin wording
+                        f"No route with destination-cidr-block {cidr} in Transit Gateway Route Table {table.id}.")
+    return route
+
+
+def replace_transit_gateway_route(self, transit_gateway_route_table_id, destination_cidr_block,
+                                  transit_gateway_attachment_id=None, blackhole=False):
+    table = _route_table(self, transit_gateway_route_table_id)
+    _existing_route(table, destination_cidr_block)
+    route = _static_route(self, destination_cidr_block, transit_gateway_attachment_id, blackhole)
+    table.routes[route["DestinationCidrBlock"]] = route
+    return route
+
+
+def delete_transit_gateway_route(self, transit_gateway_route_table_id, destination_cidr_block):
+    table = _route_table(self, transit_gateway_route_table_id)
+    route = _existing_route(table, destination_cidr_block)
+    del table.routes[destination_cidr_block]
+    return {**route, "State": "deleted"}
+
+
+def _propagated_cidrs(attachment) -> list[str]:
+    """What an attachment propagates: a VPC's CIDR, or the prefixes the VPN's BGP sessions learned."""
+    if attachment.resource_type == "vpc":
+        from moto.ec2.models import ec2_backends
+
+        vpc_backend = ec2_backends[attachment.resource_owner_id][attachment.ec2_backend.region_name]
+        return [vpc_backend.vpcs[attachment.resource_id].cidr_block]
+    if attachment.resource_type == "vpn":
+        conn = attachment.ec2_backend.vpn_connections.get(attachment.resource_id)
+        if conn is None or conn.state != "available":
+            return []
+        return sorted({cidr for view in aws_tunnel_views(conn) for cidr in link.routes_learned_by_aws(view)})
+    return []
+
+
+def table_routes(backend, table) -> list[dict]:
+    """Static routes plus routes propagated by attachments whose propagation is enabled; a static
+    route wins over a propagated one; equal propagated prefixes list every attachment (ECMP)."""
+    propagated: dict[str, dict] = {}
+    for propagation in table.route_table_propagation:
+        attachment = backend.transit_gateway_attachments.get(propagation.transitGatewayAttachmentId)
+        if propagation.state != "enabled" or attachment is None or attachment.state != "available":
+            continue
+        for cidr in _propagated_cidrs(attachment):
+            route = propagated.setdefault(cidr, {"DestinationCidrBlock": cidr, "TransitGatewayAttachments": [],
+                                                 "Type": "propagated", "State": "active"})
+            route["TransitGatewayAttachments"].append(_attachment_ref(attachment))
+    routes = {**propagated, **table.routes}
+    return [routes[c] for c in sorted(routes, key=ipaddress.ip_network)]
+
+
+_SEARCH_FILTERS = {
+    "type": lambda r: [r["Type"]],
+    "state": lambda r: [r["State"]],
+    "route-search.exact-match": lambda r: [r["DestinationCidrBlock"]],
+    "attachment.transit-gateway-attachment-id":
+        lambda r: [a["TransitGatewayAttachmentId"] for a in r.get("TransitGatewayAttachments", [])],
+    "attachment.resource-id": lambda r: [a["ResourceId"] for a in r.get("TransitGatewayAttachments", [])],
+    "attachment.resource-type": lambda r: [a["ResourceType"] for a in r.get("TransitGatewayAttachments", [])],
+}
+
+
+def search_transit_gateway_routes(self, transit_gateway_route_table_id, filters, max_results=None):
+    routes = table_routes(self, _route_table(self, transit_gateway_route_table_id))
+    for name, values in (filters or {}).items():
+        if name not in _SEARCH_FILTERS:
+            raise ec2_error("InvalidParameterValue", f"The filter '{name}' is invalid")
+        routes = [r for r in routes if set(_SEARCH_FILTERS[name](r)) & set(values)]
+    return routes[: int(max_results or 1000)]
+
+
+def advertised_cidrs(attachment) -> tuple:
+    """What the TGW advertises over a VPN attachment: active routes of its associated route table,
+    except those learned from this same attachment."""
+    data = attachment._association_data
+    if not data:
+        return ()
+    table = attachment.ec2_backend.transit_gateways_route_tables[data["transitGatewayRouteTableId"]]
+    return tuple(r["DestinationCidrBlock"] for r in table_routes(attachment.ec2_backend, table)
+                 if r["State"] == "active"
+                 and any(a["TransitGatewayAttachmentId"] != attachment.id for a in r["TransitGatewayAttachments"]))
+
+
+# --- response methods ---
+
+def _route_args(response) -> dict:
+    return {"transit_gateway_route_table_id": response._get_param("TransitGatewayRouteTableId"),
+            "destination_cidr_block": response._get_param("DestinationCidrBlock")}
+
+
+def _create_route_response(self):
+    return ActionResult({"Route": self.ec2_backend.create_transit_gateway_route(
+        **_route_args(self), transit_gateway_attachment_id=self._get_param("TransitGatewayAttachmentId"),
+        blackhole=str2bool(self._get_param("Blackhole")))})
+
+
+def _replace_route_response(self):
+    return ActionResult({"Route": self.ec2_backend.replace_transit_gateway_route(
+        **_route_args(self), transit_gateway_attachment_id=self._get_param("TransitGatewayAttachmentId"),
+        blackhole=str2bool(self._get_param("Blackhole")))})
+
+
+def _delete_route_response(self):
+    return ActionResult({"Route": self.ec2_backend.delete_transit_gateway_route(**_route_args(self))})
+
+
+def _search_routes_response(self):
+    routes = self.ec2_backend.search_transit_gateway_routes(self._get_param("TransitGatewayRouteTableId"),
+                                                            self._filters_from_querystring(),
+                                                            self._get_param("MaxResults"))
+    return ActionResult({"Routes": routes, "AdditionalRoutesAvailable": False})
+
+
+def _attachment_action_response(backend_method: str):
+    def respond(self):
+        attachment = getattr(self.ec2_backend, backend_method)(self._get_param("TransitGatewayAttachmentId"))
+        return ActionResult({"TransitGatewayVpcAttachment": attachment})
+
+    return respond
+
+
+def _transit_gateway_owner_id(self) -> str:
+    return self.ec2_backend.account_id  # moto answers the resource owner here
+
+
+def install() -> None:
+    timed_state(TransitGateway)
+    timed_state(TransitGatewayAttachment)
+    TransitGatewayAttachment.association = property(_association)
+    TransitGatewayAttachment.transit_gateway_owner_id = property(_transit_gateway_owner_id)
+    TransitGatewayBackend.create_transit_gateway = create_transit_gateway
+    TransitGatewayBackend.delete_transit_gateway = delete_transit_gateway
+    TransitGatewayBackend.describe_transit_gateways = describe_transit_gateways
+    backend_methods = (create_transit_gateway_vpc_attachment, create_transit_gateway_vpn_attachment,
+                       accept_transit_gateway_vpc_attachment, reject_transit_gateway_vpc_attachment,
+                       delete_transit_gateway_vpc_attachment)
+    for method in backend_methods:
+        setattr(TransitGatewayAttachmentBackend, method.__name__, method)
+    for method in (associate_transit_gateway_route_table, create_transit_gateway_route,
+                   replace_transit_gateway_route, delete_transit_gateway_route, search_transit_gateway_routes):
+        setattr(TransitGatewayRouteTableBackend, method.__name__, method)
+    RouteTableResponses.create_transit_gateway_route = _create_route_response
+    RouteTableResponses.replace_transit_gateway_route = _replace_route_response
+    RouteTableResponses.delete_transit_gateway_route = _delete_route_response
+    RouteTableResponses.search_transit_gateway_routes = _search_routes_response
+    for name in ("accept_transit_gateway_vpc_attachment", "reject_transit_gateway_vpc_attachment",
+                 "delete_transit_gateway_vpc_attachment"):
+        setattr(AttachmentResponses, name, _attachment_action_response(name))

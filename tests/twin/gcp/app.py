@@ -1,0 +1,79 @@
+"""The Compute v1 WSGI app: auth, routing by the discovery document, validation, dispatch, JSON errors."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from werkzeug.wrappers import Request as HttpRequest
+from werkzeug.wrappers import Response
+
+from twin import middleware
+from twin.admin import GCP_ACCESS_TOKEN
+from twin.gcp import discovery, store
+from twin.gcp.api import BLOCKING, HANDLERS, Request
+from twin.gcp.errors import GcpError
+
+ACCESS_TOKEN = GCP_ACCESS_TOKEN  # the only bearer token the twin accepts (exported to clients as GCP_ACCESS_TOKEN)
+
+# Google's 401 answers (google-api-php-client #2479 capture; wording shared by every Google API).
+_CREDENTIAL_HELP = ("Expected OAuth 2 access token, login cookie or other valid authentication credential. "
+                    "See https://developers.google.com/identity/sign-in/web/devconsole-project.")
+MISSING_CREDENTIALS = GcpError(401, "required", f"Request is missing required authentication credential. "
+                               f"{_CREDENTIAL_HELP}", item_message="Login Required.",
+                               location="Authorization", locationType="header")
+INVALID_CREDENTIALS = GcpError(401, "authError", f"Request had invalid authentication credentials. {_CREDENTIAL_HELP}",
+                               item_message="Invalid Credentials", location="Authorization", locationType="header")
+
+
+def _authenticate(http: HttpRequest) -> None:
+    scheme, _, token = http.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise MISSING_CREDENTIALS
+    if token != ACCESS_TOKEN:
+        raise INVALID_CREDENTIALS
+
+
+def _json(status: int, payload) -> Response:
+    if payload is None:
+        return Response(status=status)
+    return Response(json.dumps(payload), status=status, content_type="application/json; charset=UTF-8")
+
+
+def _serve(environ: dict) -> Response:
+    http = HttpRequest(environ)
+    found = None
+    if http.path.startswith(discovery.SERVICE_PATH):
+        found = discovery.route(http.method, http.path[len(discovery.SERVICE_PATH):])
+    if found is None:
+        # Google's front end answers unknown URLs with a bare 404 page.
+        return Response("Not Found", status=404, content_type="text/html; charset=UTF-8")
+    method, params = found
+    middleware.admit(environ, method["id"])  # counts the call; may raise a throttling Fault
+    try:
+        _authenticate(http)
+        discovery.check_path_params(method, params)
+        params["project"] = store.project_of(params["project"])
+        if "region" in params:
+            store.check_region(params["region"])
+        handler = HANDLERS.get(method["id"])
+        if handler is None:
+            raise GcpError(501, "notImplemented", f"Method {method['id']} is not implemented by the twin.")
+        body = discovery.clean_body(method, http.get_data())
+        # One request at a time reads or changes the store (the server is threaded).
+        with contextlib.nullcontext() if method["id"] in BLOCKING else store.state.lock:
+            return _json(*handler(Request(method["id"], params, dict(http.args), body)))
+    except GcpError as error:
+        return _json(error.http, error.envelope(method["id"]))
+
+
+def application(environ, start_response):
+    return _serve(environ)(environ, start_response)
+
+
+def build_app():
+    """The Compute WSGI app, its store reset to the seed."""
+    from twin.gcp import projects, resources, routers  # noqa: F401  (their handlers register on import)
+
+    store.reset()
+    return application

@@ -1,0 +1,148 @@
+"""Sharing the hub's transit gateway with a spoke account through RAM, driven with plain boto3:
+the spoke uses assumed-role credentials, as operators do."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+HUB, SPOKE = "111111111111", "222222222222"
+
+
+def error_code(call, **kwargs):
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value.response["Error"]["Code"]
+
+
+@pytest.fixture
+def spoke(sts):
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{SPOKE}:role/network-admin",
+                            RoleSessionName="twin-test")["Credentials"]
+    session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                    aws_secret_access_key=creds["SecretAccessKey"],
+                                    aws_session_token=creds["SessionToken"])
+    return {"ec2": session.client("ec2"), "ram": session.client("ram"), "sts": session.client("sts")}
+
+
+@pytest.fixture
+def tgw(ec2):
+    return ec2.create_transit_gateway(Options={"AmazonSideAsn": 64600})["TransitGateway"]
+
+
+def share(ram, tgw, principals=(SPOKE,), allow_external=True):
+    return ram.create_resource_share(name="tgw-share", resourceArns=[tgw["TransitGatewayArn"]],
+                                     principals=list(principals),
+                                     allowExternalPrincipals=allow_external)["resourceShare"]
+
+
+def accept(spoke):
+    [invitation] = spoke["ram"].get_resource_share_invitations()["resourceShareInvitations"]
+    return spoke["ram"].accept_resource_share_invitation(
+        resourceShareInvitationArn=invitation["resourceShareInvitationArn"])["resourceShareInvitation"]
+
+
+def spoke_vpc(spoke):
+    vpc = spoke["ec2"].describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["news-prod"]}])["Vpcs"][0]
+    subnets = spoke["ec2"].describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    return vpc, [s["SubnetId"] for s in subnets]
+
+
+def spoke_attach(spoke, tgw):
+    vpc, subnets = spoke_vpc(spoke)
+    return spoke["ec2"].create_transit_gateway_vpc_attachment(
+        TransitGatewayId=tgw["TransitGatewayId"], VpcId=vpc["VpcId"], SubnetIds=subnets)["TransitGatewayVpcAttachment"]
+
+
+def test_spoke_sees_the_tgw_only_after_accepting(ram, tgw, spoke):
+    created = share(ram, tgw)
+    assert created["owningAccountId"] == HUB and created["status"] == "ACTIVE"
+    assert error_code(spoke["ec2"].describe_transit_gateways,
+                      TransitGatewayIds=[tgw["TransitGatewayId"]]) == "InvalidTransitGatewayID.NotFound"
+    assert error_code(spoke_attach, spoke=spoke, tgw=tgw) == "InvalidTransitGatewayID.NotFound"
+    [invitation] = spoke["ram"].get_resource_share_invitations()["resourceShareInvitations"]
+    assert (invitation["status"], invitation["senderAccountId"], invitation["receiverAccountId"]) == (
+        "PENDING", HUB, SPOKE)
+    assert accept(spoke)["status"] == "ACCEPTED"
+    [seen] = spoke["ec2"].describe_transit_gateways()["TransitGateways"]
+    assert seen["TransitGatewayId"] == tgw["TransitGatewayId"] and seen["OwnerId"] == HUB
+    assert spoke["ram"].list_resources(resourceOwner="OTHER-ACCOUNTS")["resources"][0]["arn"] == tgw[
+        "TransitGatewayArn"]
+
+
+def test_accepting_twice_or_an_unknown_invitation_fails(ram, tgw, spoke):
+    share(ram, tgw)
+    invitation = accept(spoke)
+    assert error_code(spoke["ram"].accept_resource_share_invitation,
+                      resourceShareInvitationArn=invitation["resourceShareInvitationArn"]) == (
+        "ResourceShareInvitationAlreadyAcceptedException")
+    unknown = invitation["resourceShareInvitationArn"][:-4] + "0000"
+    assert error_code(spoke["ram"].accept_resource_share_invitation,
+                      resourceShareInvitationArn=unknown) == "ResourceShareInvitationArnNotFoundException"
+
+
+def test_cross_account_attachment_waits_for_the_hub_to_accept(ec2, ram, tgw, spoke):
+    share(ram, tgw)
+    accept(spoke)
+    attachment = spoke_attach(spoke, tgw)
+    assert attachment["State"] == "pendingAcceptance" and attachment["VpcOwnerId"] == SPOKE
+    attachment_id = attachment["TransitGatewayAttachmentId"]
+    hub_view = ec2.describe_transit_gateway_attachments(TransitGatewayAttachmentIds=[attachment_id])
+    assert hub_view["TransitGatewayAttachments"][0]["ResourceOwnerId"] == SPOKE
+    assert hub_view["TransitGatewayAttachments"][0]["TransitGatewayOwnerId"] == HUB
+    assert error_code(spoke["ec2"].accept_transit_gateway_vpc_attachment,
+                      TransitGatewayAttachmentId=attachment_id) == "IncorrectState"
+    ec2.accept_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=attachment_id)
+    spoke_view = spoke["ec2"].describe_transit_gateway_vpc_attachments(TransitGatewayAttachmentIds=[attachment_id])
+    assert spoke_view["TransitGatewayVpcAttachments"][0]["State"] == "available"
+    table = tgw["Options"]["AssociationDefaultRouteTableId"]
+    found = ec2.search_transit_gateway_routes(TransitGatewayRouteTableId=table,
+                                              Filters=[{"Name": "type", "Values": ["propagated"]}])["Routes"]
+    assert [r["DestinationCidrBlock"] for r in found] == ["10.20.0.0/16"]
+
+
+def test_hub_can_reject_a_cross_account_attachment(ec2, ram, tgw, spoke):
+    share(ram, tgw)
+    accept(spoke)
+    attachment_id = spoke_attach(spoke, tgw)["TransitGatewayAttachmentId"]
+    ec2.reject_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=attachment_id)
+    spoke_view = spoke["ec2"].describe_transit_gateway_attachments(TransitGatewayAttachmentIds=[attachment_id])
+    assert spoke_view["TransitGatewayAttachments"][0]["State"] == "rejected"
+
+
+def test_auto_accept_skips_pending_acceptance(ec2, ram, spoke):
+    tgw = ec2.create_transit_gateway(Options={"AutoAcceptSharedAttachments": "enable"})["TransitGateway"]
+    share(ram, tgw)
+    accept(spoke)
+    assert spoke_attach(spoke, tgw)["State"] in ("pending", "available")
+
+
+def test_associate_disassociate_list_and_delete(ram, tgw, spoke):
+    created = share(ram, tgw, principals=())
+    arn = created["resourceShareArn"]
+    associations = ram.associate_resource_share(resourceShareArn=arn, principals=[SPOKE])["resourceShareAssociations"]
+    assert [(a["associatedEntity"], a["associationType"]) for a in associations] == [(SPOKE, "PRINCIPAL")]
+    assert [p["id"] for p in ram.list_principals(resourceOwner="SELF")["principals"]] == [SPOKE]
+    principal_assoc = ram.get_resource_share_associations(associationType="PRINCIPAL")["resourceShareAssociations"]
+    assert principal_assoc[0]["status"] == "ASSOCIATING"
+    accept(spoke)
+    principal_assoc = ram.get_resource_share_associations(associationType="PRINCIPAL")["resourceShareAssociations"]
+    assert principal_assoc[0]["status"] == "ASSOCIATED"
+    resource_assoc = ram.get_resource_share_associations(associationType="RESOURCE")["resourceShareAssociations"]
+    assert resource_assoc[0]["associatedEntity"] == tgw["TransitGatewayArn"]
+    ram.disassociate_resource_share(resourceShareArn=arn, principals=[SPOKE])
+    assert ram.list_principals(resourceOwner="SELF")["principals"] == []
+    assert spoke["ec2"].describe_transit_gateways()["TransitGateways"] == []
+    ram.delete_resource_share(resourceShareArn=arn)
+    assert ram.get_resource_shares(resourceOwner="SELF")["resourceShares"][0]["status"] == "DELETED"
+
+
+def test_external_principal_refused_when_external_sharing_is_off(ram, tgw):
+    assert error_code(share, ram=ram, tgw=tgw, allow_external=False) == "OperationNotPermittedException"
+
+
+def test_unknown_share_is_unknown_resource(ram):
+    assert error_code(ram.delete_resource_share,
+                      resourceShareArn=f"arn:aws:ram:ap-northeast-1:{HUB}:resource-share/nope") == (
+        "UnknownResourceException")

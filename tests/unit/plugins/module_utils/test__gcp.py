@@ -1,0 +1,116 @@
+import pytest
+from unit.plugins.modules.gcp_compute_fake import FakeCompute, Response, error
+
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _gcp
+
+RATE = ("Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service "
+        "'compute.googleapis.com' for consumer 'project_number:1'.")
+
+
+def client(fake, **kw):
+    sleeps = []
+    return _gcp.ComputeClient(fake, sleep=sleeps.append, **kw), sleeps
+
+
+@pytest.mark.parametrize("answer", [error(403, RATE, "rateLimitExceeded"), error(429, "slow down", "rateLimitExceeded"),
+                                    error(503, "SERVICE UNAVAILABLE", "backendError")])
+def test_throttling_and_5xx_are_retried_with_bounded_jitter(answer):
+    fake = FakeCompute()
+    fake.add("projects/p/global/networks/vpc")
+    fake.script = [answer, answer]
+    compute, sleeps = client(fake, base_delay=1.0, max_delay=30.0)
+    assert compute.get("projects/p/global/networks/vpc")["name"] == "vpc"
+    assert len(sleeps) == 2 and 0 <= sleeps[0] <= 1 and 0 <= sleeps[1] <= 2
+
+
+def test_permission_error_is_not_retried_and_keeps_the_api_message():
+    fake = FakeCompute()
+    fake.script = [error(403, "Required 'compute.routers.get' permission for 'projects/p'", "forbidden")]
+    compute, sleeps = client(fake)
+    with pytest.raises(_gcp.GcpApiError) as e:
+        compute.get("projects/p/regions/r/routers/cr")
+    assert (str(e.value), e.value.status, sleeps) == ("Required 'compute.routers.get' permission for 'projects/p'",
+                                                      403, [])
+
+
+def test_retries_give_up_after_the_last_attempt():
+    fake = FakeCompute()
+    fake.script = [error(503, "down")] * 3
+    compute, sleeps = client(fake, attempts=3)
+    with pytest.raises(_gcp.GcpApiError, match="down"):
+        compute.request("GET", "projects/p")
+    assert len(sleeps) == 2
+
+
+def test_get_returns_none_on_404_and_list_follows_pages():
+    fake = FakeCompute()
+    fake.script = [error(404, "not found", "notFound"), Response(200, {"items": [1], "nextPageToken": "n"}),
+                   Response(200, {"items": [2]})]
+    compute, _ = client(fake)
+    assert compute.get("projects/p/regions/r/routers/x") is None
+    assert compute.list("projects/p/regions/r/routers") == [1, 2]
+
+
+def test_mutations_carry_a_request_id_kept_across_retries():
+    seen = []
+    fake = FakeCompute()
+    original = fake.request
+    fake.request = lambda method, url, json=None, params=None, timeout=None: (
+        seen.append(params), original(method, url, json, params, timeout))[1]
+    fake.script = [error(503, "again")]
+    compute, _ = client(fake)
+    compute.mutate("POST", "projects/p/global/externalVpnGateways", {"name": "x"})
+    assert seen[0]["requestId"] == seen[1]["requestId"]
+
+
+def test_wait_polls_until_done_and_raises_operation_errors():
+    fake = FakeCompute()
+    link = _gcp.LINK_URL + "projects/p/regions/r/operations/"
+    fake.script = [Response(200, {"status": "RUNNING", "selfLink": link + "a"}),
+                   Response(200, {"status": "DONE", "selfLink": link + "a"})]
+    compute, sleeps = client(fake, poll=0.5)
+    done = compute.wait([{"status": "RUNNING", "selfLink": link + "a"}, None], timeout=10)
+    assert done[0]["status"] == "DONE" and sleeps == [0.5]
+    assert fake.calls[0] == ("POST", "projects/p/regions/r/operations/a/wait")
+    failed = {"status": "DONE", "selfLink": link + "b", "httpErrorStatusCode": 400,
+              "error": {"errors": [{"code": "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE", "message": "in use by t0"}]}}
+    with pytest.raises(_gcp.GcpApiError, match="in use by t0") as e:
+        compute.wait([failed], timeout=10)
+    assert e.value.status == 400
+
+
+def test_wait_times_out():
+    compute, _ = client(FakeCompute())
+    with pytest.raises(_gcp.GcpApiError, match="timed out waiting for operation op-1"):
+        compute.wait([{"name": "op-1", "status": "RUNNING", "selfLink": "x"}], timeout=0)
+
+
+def test_links_compare_by_path_whatever_the_host():
+    assert _gcp.normalize({"network": "https://compute.googleapis.com/compute/v1/projects/p/global/networks/n",
+                           "labels": {}, "x": None}) == {"network": "projects/p/global/networks/n"}
+    assert _gcp.ref_link("cr", "p", "routers", "r") == _gcp.LINK_URL + "projects/p/regions/r/routers/cr"
+    assert _gcp.ref_link("projects/q/global/networks/n", "p", "networks") == (
+        _gcp.LINK_URL + "projects/q/global/networks/n")
+
+
+@pytest.mark.parametrize("current, desired, expected", [
+    (None, {"a": 1}, "create"),
+    ({"a": 1, "labels": {"k": "v"}}, {"a": 1, "labels": {"k": "v"}}, None),
+    ({"a": 1}, {"a": 1, "labels": {"k": "v"}}, "labels"),
+    ({"a": 1, "labels": {"k": "v"}}, {"a": 1}, None),
+    ({"a": 1, "labels": {"k": "v"}}, {"a": 2, "labels": {"k": "w"}}, "replace"),
+])
+def test_plan_change(current, desired, expected):
+    assert _gcp.plan_change(current, desired, ("a",)) == expected
+
+
+def test_auth_options_match_google_cloud_names_and_env_fallbacks():
+    assert set(_gcp.AUTH_ARGS) == {"project", "auth_kind", "service_account_email", "service_account_file",
+                                   "service_account_contents", "access_token", "scopes", "env_type"}
+    assert all(spec["fallback"][1] == ["GCP_" + name.upper()] for name, spec in _gcp.AUTH_ARGS.items())
+    assert _gcp.AUTH_ARGS["access_token"]["no_log"] and _gcp.AUTH_ARGS["service_account_contents"]["no_log"]
+
+
+def test_access_token_credentials():
+    creds = _gcp.credentials({"auth_kind": "accesstoken", "access_token": "tok", "scopes": _gcp.DEFAULT_SCOPES})
+    assert creds.token == "tok"

@@ -1,0 +1,32 @@
+from unit.plugins.modules import gcp_compute_fake
+from unit.plugins.modules.gcp_compute_fake import error, run_module
+
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import gcp_compute_router_status_info as status_mod
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import gcp_compute_vpn_tunnel_info as tunnel_mod
+
+compute = gcp_compute_fake.compute  # the fixture, used by name
+
+
+def test_tunnel_info_selects_in_order_without_secrets(compute):
+    for name in ("a", "b"):
+        compute.add(f"projects/p/regions/r/vpnTunnels/{name}", status="ESTABLISHED", sharedSecret="*" * 13,
+                    sharedSecretHash="hash")
+    result = run_module(tunnel_mod, {"region": "r", "names": ["b", "missing", "a"]})
+    assert [t["name"] for t in result["tunnels"]] == ["b", "a"]
+    assert all("sharedSecret" not in t and "sharedSecretHash" not in t for t in result["tunnels"])
+    assert len(run_module(tunnel_mod, {"region": "r"})["tunnels"]) == 2
+
+
+def test_tunnel_info_fails_with_the_api_message(compute):
+    compute.script = [error(403, "Required 'compute.vpnTunnels.list' permission", "forbidden")]
+    result = run_module(tunnel_mod, {"region": "r"})
+    assert result["msg"] == "Failed to read VPN tunnels in r: Required 'compute.vpnTunnels.list' permission"
+
+
+def test_router_status_reports_peers_and_absence(compute):
+    missing = run_module(status_mod, {"name": "cr", "region": "r"})
+    assert (missing["exists"], missing["bgp_peers"]) == (False, [])
+    compute.add("projects/p/regions/r/routers/cr")
+    compute.router_status = {"bgpPeerStatus": [{"name": "bgp-0", "status": "UP"}], "bestRoutes": [{"destRange": "x"}]}
+    result = run_module(status_mod, {"name": "cr", "region": "r"})
+    assert (result["exists"], result["bgp_peers"][0]["status"], len(result["best_routes"])) == (True, "UP", 1)
