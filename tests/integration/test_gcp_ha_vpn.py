@@ -7,19 +7,15 @@ structure with the AWS wiring rules, so tunnels and BGP sessions come up only if
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import boto3
 import google.oauth2.credentials
 import pytest
+from ansible_run import ROOT, run_playbook, task_results
 from google.auth.transport.requests import AuthorizedSession
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._wiring import build_aws_tunnels
-from twin import __main__ as control
 
-ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = ROOT / "tests/integration/playbooks/gcp_ha_vpn.yml"
 REGION_PATH = "projects/cb-net-host/regions/asia-northeast1"
 COMPUTE = "https://compute.googleapis.com/compute/v1/"
@@ -28,21 +24,8 @@ KEYS = ["key.zero_" + "a" * 23, "key.one_" + "b" * 24, "key.two_" + "c" * 24, "k
 
 
 @pytest.fixture(scope="module")
-def twin(tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("twin")
-    try:
-        env = control.up(state_dir, control.free_ports())
-        with pytest.MonkeyPatch.context() as patch:
-            for name, value in env.items():
-                patch.setenv(name, value)
-            yield env
-    finally:
-        control.stop(state_dir)
-
-
-@pytest.fixture(scope="module")
 def gcp(twin):
-    return AuthorizedSession(google.oauth2.credentials.Credentials(twin["GCP_ACCESS_TOKEN"]))
+    return AuthorizedSession(google.oauth2.credentials.Credentials(twin.env["GCP_ACCESS_TOKEN"]))
 
 
 def get(gcp, path):
@@ -51,18 +34,10 @@ def get(gcp, path):
 
 
 def play(tmp_path, entry, extra=None, check=False, diff=False):
-    """Run the playbook with the JSON callback; return (stats of localhost, results by task name)."""
-    vars_file = tmp_path / "vars.json"
-    vars_file.write_text(json.dumps(dict({"gcp_entry": entry, "gcp_ha_vpn_verify_delay": 1}, **(extra or {}))))
-    cmd = [str(ROOT / ".venv/bin/ansible-playbook"), str(PLAYBOOK), "-e", f"@{vars_file}"]
-    cmd += ["--check"] * check + ["--diff"] * diff
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".venv/collections"),
-               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOCALHOST_WARNING="false")
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    report = json.loads(out.stdout)
-    results = {t["task"]["name"].split(" : ")[-1]: t["hosts"]["localhost"] for p in report["plays"] for t in p["tasks"]
-               if "localhost" in t["hosts"]}
-    return report["stats"]["localhost"], results
+    """Run one entry point; return (PLAY RECAP stats of localhost, results by task name)."""
+    report = run_playbook(PLAYBOOK, *["--check"] * check, *["--diff"] * diff, tmp_path=tmp_path,
+                          extra_vars={"gcp_entry": entry, "gcp_ha_vpn_verify_delay": 1, **(extra or {})})
+    return report["stats"]["localhost"], task_results(report, "localhost")
 
 
 def aws_side(gateway_ips, keys=KEYS):

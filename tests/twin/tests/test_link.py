@@ -12,12 +12,6 @@ import pytest
 from twin import link
 from twin.link_model import AwsTunnel, GcpBgpPeer, GcpTunnel
 
-
-@pytest.fixture(autouse=True)
-def _fresh_twin():
-    """Overrides the conftest's autouse reset: these tests use no twin process."""
-
-
 BASE = "https://www.googleapis.com/compute/v1/projects/cb-net-host/regions/asia-northeast1"
 
 

@@ -24,6 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from googleapiclient.errors import HttpError
 from googleapiclient.http import build_http
+
 from twin import __main__ as control
 
 HOST_PROJECT = "cb-net-host"

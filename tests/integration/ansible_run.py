@@ -1,0 +1,38 @@
+"""Running the collection's playbooks from tests, the way an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+def run_playbook(playbook, *args: str, extra_vars: dict | None = None, tmp_path: Path, inventory: str | None = None):
+    """Run ansible-playbook with the JSON callback; return the parsed report.
+
+    ``args`` are extra command-line flags (``--check``, ``--diff``, ``--tags`` ...).
+    """
+    cmd = [str(ROOT / ".venv/bin/ansible-playbook"), str(playbook), *args]
+    if inventory:
+        cmd += ["-i", inventory]
+    if extra_vars:
+        vars_file = tmp_path / "extra_vars.json"
+        vars_file.write_text(json.dumps(extra_vars))
+        cmd += ["-e", f"@{vars_file}"]
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".venv/collections"),
+               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOCALHOST_WARNING="false")
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
+    try:
+        return json.loads(out.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"ansible-playbook printed no JSON report (rc={out.returncode}):\n{out.stdout}\n{out.stderr}")
+
+
+def task_results(report: dict, host: str) -> dict:
+    """Results of ``host`` by task name (a role task "<role> : <name>" is keyed by <name>)."""
+    return {t["task"]["name"].split(" : ")[-1]: t["hosts"][host]
+            for p in report["plays"] for t in p["tasks"] if host in t["hosts"]}
