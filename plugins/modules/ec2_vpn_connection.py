@@ -73,9 +73,10 @@ options:
         type: dict
         default: {}
   tunnel_settings:
-    description: IKE and tunnel settings applied to every tunnel. A setting left V(null) keeps AWS's value.
+    description:
+      - IKE and tunnel settings applied to every tunnel. A setting left V(null) keeps AWS's value.
+      - Omitted, every setting takes its default.
     type: dict
-    default: {}
     suboptions:
       ike_versions:
         description: IKE versions. Cloud VPN interoperates best with IKEv2 only.
@@ -274,7 +275,9 @@ ARGUMENT_SPEC = dict(
             tags=dict(type="dict", default={}),
         ),
     ),
-    tunnel_settings=dict(type="dict", default={}, options=tunnel_settings_spec()),
+    # apply_defaults, not default={}: validation writes the sub-option defaults into the dict, so a shared
+    # default would carry them from one AnsibleModule to the next.
+    tunnel_settings=dict(type="dict", apply_defaults=True, options=tunnel_settings_spec()),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=1800),
     wait_delay=dict(type="float", default=15),

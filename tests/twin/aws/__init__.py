@@ -1,6 +1,7 @@
 """AWS half of the twin: moto's server app (moto 5.2.5) with the behaviour moto lacks or fakes,
 installed by patching moto's EC2 / RAM / STS classes, one module per area:
 
+- ``backends``: moto's default AMIs loaded on first read, so backends are cheap to create
 - ``accounts``: hub as default account, AssumeRole into seed accounts only, unknown regions refused
 - ``vpn``: VPN connections, tunnel options, customer gateways
 - ``tgw``: transit gateways, attachments, route tables and routes
@@ -22,9 +23,9 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from twin.aws import accounts, ram, tgw, vpn
+        from twin.aws import accounts, backends, ram, tgw, vpn
 
-        for module in (accounts, vpn, tgw, ram):
+        for module in (backends, accounts, vpn, tgw, ram):
             module.install()
         _installed = True
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+import re
+from collections.abc import Callable
+
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import ec2_backends
 
@@ -52,3 +57,66 @@ def timed_state(cls) -> None:
         self.__dict__["_twin_state"] = value
 
     cls.state = property(get, put)
+
+
+class Compare:
+    """A filter that compares the resource with each filter value (e.g. CIDR containment) instead of
+    matching the value's text."""
+
+    def __init__(self, test: Callable):
+        self.test = test  # (resource, value) -> bool
+
+
+def _pattern(value: str) -> re.Pattern:
+    # EC2 Filter values are case-sensitive; "*" matches any run of characters, "?" exactly one, and a
+    # backslash escapes the next character (EC2 API reference, Filter).
+    parts = re.findall(r"\\.|.", value, re.S)
+    return re.compile("".join(".*" if p == "*" else "." if p == "?" else re.escape(p[-1]) for p in parts), re.S)
+
+
+def _texts(value) -> list[str]:
+    values = value if isinstance(value, list | tuple | set) else [value]
+    return [str(v).lower() if isinstance(v, bool) else str(v) for v in values if v is not None]
+
+
+def _tag_texts(resource, name: str) -> list[str]:
+    tags = resource.get_tags()
+    if name == "tag-key":
+        return [t["key"] for t in tags]
+    return [t["value"] for t in tags if t["key"] == name.removeprefix("tag:")]
+
+
+def filter_resources(resources, filters: dict | None, fields: dict, tagged: bool = True) -> list:
+    """EC2 ``Filters``: a resource is kept when every filter matches (AND), and a filter matches when any
+    of its values matches one of the resource's (OR) (EC2 API reference, Filter). ``fields`` maps each
+    documented filter name to resource -> value(s), or to a Compare; tagged resources also take
+    ``tag:<key>`` and ``tag-key``. Any other name is refused as EC2 refuses it: InvalidParameterValue,
+    "The filter 'x' is invalid" (boto3 #1299, aws-cli #4013)."""
+    filters = filters or {}
+    for name in filters:
+        if name not in fields and not (tagged and (name.startswith("tag:") or name == "tag-key")):
+            raise ec2_error("InvalidParameterValue", f"The filter '{name}' is invalid")
+
+    def matches(resource, name, values) -> bool:
+        field = fields.get(name)
+        if isinstance(field, Compare):
+            return any(field.test(resource, value) for value in values)
+        texts = _texts(field(resource)) if field else _tag_texts(resource, name)
+        return any(_pattern(value).fullmatch(text) for value in values for text in texts)
+
+    return [r for r in resources if all(matches(r, name, values) for name, values in filters.items())]
+
+
+def with_filters(describe, fields: dict, tagged: bool = True):
+    """A moto describe method (one that takes ``filters``) with the filtering done by filter_resources:
+    moto ignores some documented filters and answers HTTP 500 on others."""
+    signature = inspect.signature(describe)
+
+    @functools.wraps(describe)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        filters = bound.arguments.get("filters")
+        bound.arguments["filters"] = None
+        return filter_resources(describe(*bound.args, **bound.kwargs), filters, fields, tagged)
+
+    return wrapper

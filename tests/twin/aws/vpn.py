@@ -16,11 +16,12 @@ from moto.core.utils import utcnow
 from moto.ec2.exceptions import InvalidVpnConnectionIdError
 from moto.ec2.models.customer_gateways import CustomerGatewayBackend
 from moto.ec2.models.vpn_connections import VPNConnection, VPNConnectionBackend
+from moto.ec2.models.vpn_gateway import VpnGatewayBackend
 from moto.ec2.responses.vpn_connections import VPNConnections
 from moto.ec2.utils import add_tag_specification, random_vpn_connection_id
 
 from twin import link
-from twin.aws.common import all_ec2_backends, ec2_error, set_phases, timed_state
+from twin.aws.common import all_ec2_backends, ec2_error, set_phases, timed_state, with_filters
 from twin.config import settings
 from twin.link_model import AwsTunnel
 
@@ -414,8 +415,46 @@ def create_customer_gateway(self, gateway_type, ip_address, bgp_asn, tags=None):
     return _original_create_customer_gateway(self, gateway_type, ip_address, bgp_asn, tags=tags)
 
 
+# Filters each describe documents (model: DescribeCustomerGateways / DescribeVpnConnections /
+# DescribeVpnGateways Filters), besides tag:<key> and tag-key.
+CUSTOMER_GATEWAY_FILTERS = {
+    "bgp-asn": lambda g: g.bgp_asn,
+    "customer-gateway-id": lambda g: g.id,
+    "ip-address": lambda g: g.ip_address,
+    "state": lambda g: g.state,
+    "type": lambda g: g.type,
+}
+VPN_CONNECTION_FILTERS = {
+    "customer-gateway-id": lambda c: c.customer_gateway_id,
+    "state": lambda c: c.state,
+    "option.static-routes-only": lambda c: c.options["StaticRoutesOnly"],
+    "route.destination-cidr-block": lambda c: [r["DestinationCidrBlock"] for r in c.routes],
+    # "The BGP ASN associated with a BGP device": the twin reads it as the customer gateway's ASN.
+    "bgp-asn": lambda c: c.ec2_backend.customer_gateways[c.customer_gateway_id].bgp_asn,
+    "type": lambda c: c.type,
+    "vpn-connection-id": lambda c: c.id,
+    "vpn-gateway-id": lambda c: c.vpn_gateway_id,
+    "transit-gateway-id": lambda c: c.transit_gateway_id,
+}
+VPN_GATEWAY_FILTERS = {
+    "amazon-side-asn": _vgw_asn,
+    "attachment.state": lambda g: [a.state for a in g.attachments.values()],
+    "attachment.vpc-id": lambda g: [a.vpc_id for a in g.attachments.values()],
+    "availability-zone": lambda g: g.availability_zone,
+    "state": lambda g: g.state,
+    "type": lambda g: g.type,
+    "vpn-gateway-id": lambda g: g.id,
+}
+
+
 def install() -> None:
     timed_state(TwinVpnConnection)
+    CustomerGatewayBackend.describe_customer_gateways = with_filters(
+        CustomerGatewayBackend.describe_customer_gateways, CUSTOMER_GATEWAY_FILTERS)
+    VPNConnectionBackend.describe_vpn_connections = with_filters(VPNConnectionBackend.describe_vpn_connections,
+                                                                 VPN_CONNECTION_FILTERS)
+    VpnGatewayBackend.describe_vpn_gateways = with_filters(VpnGatewayBackend.describe_vpn_gateways,
+                                                           VPN_GATEWAY_FILTERS)
     VPNConnectionBackend.create_vpn_connection = create_vpn_connection
     VPNConnectionBackend.delete_vpn_connection = delete_vpn_connection
     VPNConnectionBackend.modify_vpn_tunnel_options = modify_vpn_tunnel_options

@@ -41,11 +41,16 @@ def _interfaces(req: Request, body: dict, current: dict | None) -> list[dict]:
         if not interface.get("name"):
             raise required(f"resource.interfaces[{n}].name")
         if interface.get("ipRange"):
+            field = f"resource.interfaces[{n}].ipRange"
             try:
-                ipaddress.IPv4Interface(interface["ipRange"])
+                network = ipaddress.IPv4Interface(interface["ipRange"]).network
             except ValueError:
-                raise invalid(f"resource.interfaces[{n}].ipRange", interface["ipRange"],
-                              "Invalid IP range.") from None  # twin wording
+                raise invalid(field, interface["ipRange"], "Invalid IP range.") from None  # twin wording
+            # Each BGP session needs its own range on the router (cloud-constraints.md); twin wording.
+            clash = next((i["name"] for i in interfaces if i.get("ipRange")
+                          and ipaddress.IPv4Interface(i["ipRange"]).network.overlaps(network)), None)
+            if clash:
+                raise invalid(field, interface["ipRange"], f"IP range overlaps with interface {clash}.")
             interface.setdefault("ipVersion", "IPV4")
         if interface.get("linkedVpnTunnel") and (interface["name"], interface["linkedVpnTunnel"]) not in kept:
             interface["linkedVpnTunnel"] = ref(req, interface, "linkedVpnTunnel", "vpnTunnels")["selfLink"]

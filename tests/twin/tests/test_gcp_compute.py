@@ -394,6 +394,12 @@ def test_peer_outside_its_range_or_on_a_missing_interface_is_refused(compute, vp
     assert error["message"].startswith(f"Invalid value for field 'resource.bgpPeers[0].{field}'")
 
 
+def test_two_interfaces_on_one_range_are_refused(compute, vpn):
+    error = error_of(patch(compute, interfaces=[peer_body(0)[0], dict(peer_body(1)[0], ipRange="169.254.10.1/30")]))
+    assert error["code"] == 400
+    assert error["message"].startswith("Invalid value for field 'resource.interfaces[1].ipRange': '169.254.10.1/30'.")
+
+
 def test_peer_asn_equal_to_another_routers_asn_is_refused(compute, vpn):
     insert(compute, "routers", {"name": "other", "network": NET, "bgp": {"asn": 64512}})
     interface, peer = peer_body()

@@ -7,8 +7,8 @@ from unittest import mock
 import botocore.exceptions
 import pytest
 from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.amazon.aws.plugins.module_utils import cloud, modules
+
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._aws import AwsError, AwsModule
 
 ACTION = "describe VPN connections"

@@ -14,8 +14,8 @@ from unittest import mock
 import botocore.exceptions
 import pytest
 from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.amazon.aws.plugins.module_utils import modules
+
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _wiring as wiring
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules.ec2_vpn_connection import ARGUMENT_SPEC
 
@@ -45,6 +45,7 @@ class FakeEc2:
         self.vpns: dict[str, dict] = {}
         self.calls: list[tuple[str, dict]] = []
         self.reverse_tunnels = False  # AWS documents no tunnel order
+        self.errors: dict[str, Exception] = {}  # operation -> the error it raises
         self._serial = 0
 
     def _id(self, prefix):
@@ -53,6 +54,8 @@ class FakeEc2:
 
     def _record(self, name, kwargs):
         self.calls.append((name, copy.deepcopy(kwargs)))
+        if name in self.errors:
+            raise self.errors[name]
 
     def mutations(self) -> list[str]:
         return [name for name, _ in self.calls if not name.startswith("describe_")]
@@ -73,13 +76,13 @@ class FakeEc2:
         return {"TransitGateways": [{"TransitGatewayId": TGW, "State": "available",
                                      "Options": {"AmazonSideAsn": AMAZON_ASN}}]}
 
-    def describe_customer_gateways(self, Filters=None, CustomerGatewayIds=None):  # noqa: N803 (boto3 names)
+    def describe_customer_gateways(self, Filters=None, CustomerGatewayIds=None):
         self._record("describe_customer_gateways", {"Filters": Filters, "CustomerGatewayIds": CustomerGatewayIds})
         found = [g for g in self.cgws.values() if CustomerGatewayIds is None or g["CustomerGatewayId"] in
                  CustomerGatewayIds]
         return {"CustomerGateways": self._advance(self._select(found, Filters))}
 
-    def describe_vpn_connections(self, Filters=None):  # noqa: N803
+    def describe_vpn_connections(self, Filters=None):
         self._record("describe_vpn_connections", {"Filters": Filters})
         shown = self._advance(self._select(list(self.vpns.values()), Filters))
         if self.reverse_tunnels:
@@ -95,11 +98,13 @@ class FakeEc2:
         self.cgws[cgw["CustomerGatewayId"]] = cgw
         return {"CustomerGateway": dict(cgw)}
 
-    def add_connection(self, cgw_ip, tunnels, state="available", tgw=TGW, asn=65000):
-        """An existing connection with ``tunnels``: [(outside IP, VpnTunnelOptionsSpecification)]."""
-        cgw = self.create_customer_gateway(Type="ipsec.1", IpAddress=cgw_ip, BgpAsn=asn)["CustomerGateway"]
+    def add_connection(self, cgw_ip, tunnels, tgw=TGW):
+        """An existing connection with ``tunnels``: [(outside IP, VpnTunnelOptionsSpecification)], on the
+        customer gateway at ``cgw_ip`` (created unless one is there)."""
+        cgw = next((g for g in self.cgws.values() if g["IpAddress"] == cgw_ip), None) or \
+            self.create_customer_gateway(Type="ipsec.1", IpAddress=cgw_ip, BgpAsn=65000)["CustomerGateway"]
         vpn = {"VpnConnectionId": self._id("vpn"), "CustomerGatewayId": cgw["CustomerGatewayId"],
-               "TransitGatewayId": tgw, "State": state, "Type": "ipsec.1",
+               "TransitGatewayId": tgw, "State": "available", "Type": "ipsec.1",
                "CustomerGatewayConfiguration": "<xml with keys>",
                "Options": {"TunnelOptions": [{"OutsideIpAddress": ip, **as_described(spec)} for ip, spec in tunnels]}}
         self.vpns[vpn["VpnConnectionId"]] = vpn

@@ -1,0 +1,248 @@
+"""ec2_vpn_connection: the pure plan, and main() as a user sees it (changed, result, diff, failure message),
+against an in-memory EC2 under amazon.aws's real client wrapper."""
+
+import json
+
+import pytest
+from unit.plugins.modules import ec2_fake
+from unit.plugins.modules.ec2_fake import TGW, run_module, settings_spec
+
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _wiring as wiring
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import ec2_vpn_connection as mod
+
+ec2 = ec2_fake.ec2  # the fixture, used by name
+
+IPS = ["34.157.0.10", "34.157.64.10"]
+KEY = "Operator_key_0123456789"
+CIDRS = ["169.254.10.0/30", "169.254.10.4/30", "169.254.20.0/30", "169.254.20.4/30"]
+
+
+def connections(tunnels=((), ())):
+    return [{"customer_gateway_ip": ip, "customer_gateway_asn": 65000, "tunnels": list(t), "tags": {"Name": f"if{i}"}}
+            for i, (ip, t) in enumerate(zip(IPS, tunnels, strict=True))]
+
+
+def args(**extra):
+    return {"transit_gateway_id": TGW, "connections": connections(), "wait_delay": 0, **extra}
+
+
+def params(conns, state="present", settings=None):
+    """Module params after argument-spec defaults, for the pure functions."""
+    defaults = {k: o["default"] for k, o in mod.ARGUMENT_SPEC["tunnel_settings"]["options"].items()}
+    for conn in conns:
+        conn["tunnels"] = [{"inside_cidr": None, "pre_shared_key": None, **t} for t in conn["tunnels"]]
+    return {"state": state, "connections": conns, "tunnel_settings": {**defaults, **(settings or {})}}
+
+
+def described(ip_cidr_key, state="available"):
+    """A described connection with default settings, its tunnels listed in the order given."""
+    return {"VpnConnectionId": "vpn-1", "State": state, "Options": {"TunnelOptions": [
+        {"OutsideIpAddress": ip, **ec2_fake.as_described(settings_spec(cidr, key))} for ip, cidr, key in ip_cidr_key]}}
+
+
+CONVERGED = described([("3.0.0.20", CIDRS[1], "KeyHigh_123"), ("3.0.0.9", CIDRS[0], "KeyLow_1234")])
+
+
+# --- plan (pure) ---
+
+
+def test_plan_allocates_free_cidrs_around_the_tgw_and_the_operator_ones():
+    used = {"169.254.0.4/30": "vpn-other"}
+    p = mod.plan(params(connections(([{"inside_cidr": "169.254.0.8/30"}], []))), [None, None], used, 64512)
+    assert [t["inside_cidr"] for c in p for t in c["tunnels"]] == [
+        "169.254.0.8/30", "169.254.0.12/30", "169.254.0.16/30", "169.254.0.20/30"]
+    assert p[0]["create"][0] == settings_spec("169.254.0.8/30")  # IKEv2, AES256, SHA2-256, group 14; no key: AWS's
+
+
+def test_plan_of_a_converged_connection_changes_nothing_and_lists_tunnels_by_outside_ip():
+    want = [{"inside_cidr": CIDRS[0], "pre_shared_key": "KeyLow_1234"}, {"inside_cidr": CIDRS[1]}]
+    p = mod.plan(params(connections((want, []))), [CONVERGED, None], {}, 64512)[0]
+    assert (p["create"], p["modify"]) == (None, [])
+    assert p["tunnels"] == [{"outside_ip": "3.0.0.9", "inside_cidr": CIDRS[0]},
+                            {"outside_ip": "3.0.0.20", "inside_cidr": CIDRS[1]}]
+
+
+def test_plan_rotates_the_key_of_the_tunnel_holding_the_cidr_whatever_the_listing_order():
+    want = [{"inside_cidr": CIDRS[0]}, {"inside_cidr": CIDRS[1], "pre_shared_key": KEY}]
+    p = mod.plan(params(connections((want, []))), [CONVERGED, None], {}, 64512)[0]
+    assert [(t["OutsideIpAddress"], changes) for t, changes in p["modify"]] == [("3.0.0.20", {"PreSharedKey": KEY})]
+
+
+def test_plan_moves_a_cidr_in_place():
+    want = [{"inside_cidr": "169.254.30.0/30"}, {"inside_cidr": CIDRS[1]}]
+    p = mod.plan(params(connections((want, []))), [CONVERGED, None], {}, 64512)[0]
+    assert [(t["OutsideIpAddress"], c) for t, c in p["modify"]] == [
+        ("3.0.0.9", {"TunnelInsideCidr": "169.254.30.0/30"})]
+    assert p["tunnels"][0] == {"outside_ip": "3.0.0.9", "inside_cidr": "169.254.30.0/30"}
+
+
+@pytest.mark.parametrize(("conns", "used", "message"), [
+    (connections(([{"inside_cidr": "169.254.5.0/30"}], [])), {},
+     r"connections\[0\] \(34.157.0.10\) tunnels\[0\]: inside CIDR '169.254.5.0/30' is reserved by AWS"),
+    (connections(([{"inside_cidr": CIDRS[0]}], [{"inside_cidr": CIDRS[0]}])), {},
+     r"connections\[1\] \(34.157.64.10\) tunnels\[0\]: inside CIDR 169.254.10.0/30 duplicates connections\[0\]"),
+    (connections(([{"inside_cidr": CIDRS[0]}], [])), {CIDRS[0]: "vpn-other"}, "overlaps one used by vpn-other"),
+    (connections(([{"pre_shared_key": "has-dash-key"}], [])), {}, "tunnels\\[0\\]: pre-shared key may only contain"),
+    (connections(([{}, {}, {}], [])), {}, r"connections\[0\] \(34.157.0.10\): a VPN connection has two tunnels, got 3"),
+    ([dict(connections()[0], customer_gateway_asn=64512)], {}, "bgp_asn 64512 must differ from amazon_side_asn"),
+    ([dict(connections()[0], customer_gateway_asn=65535)], {}, "customer_gateway_asn: ASN 65535 is not private"),
+])
+def test_plan_refuses_what_aws_would(conns, used, message):
+    with pytest.raises(wiring.WiringError, match=message):
+        mod.plan(params(conns), [None] * len(conns), used, 64512)
+
+
+# --- main() ---
+
+
+def secrets_in(result, ec2):
+    """Every key known to the fake EC2 that shows up in the module's JSON output."""
+    text = json.dumps(result)
+    keys = {t["PreSharedKey"] for v in ec2.vpns.values() for t in v["Options"]["TunnelOptions"]} | {KEY}
+    return [k for k in keys if k in text]
+
+
+def test_create_on_an_empty_account_then_rerun_changes_nothing(ec2):
+    result = run_module(mod, args(), diff=True)
+    assert result["changed"] is True
+    assert ec2.mutations() == ["create_customer_gateway", "create_vpn_connection"] * 2
+    create = next(kw for name, kw in ec2.calls if name == "create_vpn_connection")
+    assert create["Options"]["TunnelOptions"] == [settings_spec("169.254.0.4/30"), settings_spec("169.254.0.8/30")]
+    assert create["TagSpecifications"] == [
+        {"ResourceType": "vpn-connection", "Tags": [{"Key": "Name", "Value": "if0"}]}]
+    assert [(c["customer_gateway_ip"], c["state"]) for c in result["vpn_connections"]] == [
+        (IPS[0], "pending"), (IPS[1], "pending")]
+    assert result["vpn_connections"][0]["vpn_connection_id"] in ec2.vpns
+    assert result["diff"]["before"] == {IPS[0]: None, IPS[1]: None}
+    assert secrets_in(result, ec2) == []
+    ec2.calls.clear()
+    assert run_module(mod, args())["changed"] is False
+    assert ec2.mutations() == []
+
+
+def test_both_connections_are_waited_for_together(ec2):
+    run_module(mod, args())
+    # Both creates first, then each poll is one describe of the whole set: pending, then available.
+    names = [n for n, _ in ec2.calls if n != "describe_transit_gateways"]
+    first = names.index("create_customer_gateway")
+    assert names[first:] == ["create_customer_gateway", "create_vpn_connection"] * 2 + ["describe_vpn_connections"] * 2
+    assert ec2.calls[-1][1]["Filters"] == [{"Name": "transit-gateway-id", "Values": [TGW]}]
+
+
+def test_check_mode_on_an_empty_account_without_a_tgw_yet_reports_creation_only(ec2):
+    result = run_module(mod, args(transit_gateway_id=None, amazon_side_asn=64512), check=True, diff=True)
+    assert result["changed"] is True
+    assert ec2.mutations() == []
+    assert [(c["vpn_connection_id"], c["state"]) for c in result["vpn_connections"]] == [(None, "absent")] * 2
+    assert result["diff"]["after"][IPS[0]][0]["TunnelInsideCidr"] == "169.254.0.4/30"
+
+
+def existing(ec2, keys=("KeyA_0000001", "KeyA_0000002", "KeyB_0000001", "KeyB_0000002")):
+    """Both connections as the module would create them, listed in reverse outside-IP order."""
+    ec2.reverse_tunnels = True
+    for c, ip in enumerate(IPS):
+        ec2.add_connection(ip, [(f"3.0.{c}.{t + 1}", settings_spec(CIDRS[2 * c + t], keys[2 * c + t]))
+                                for t in range(2)])
+    return keys
+
+
+def test_check_mode_and_rerun_on_a_converged_account_change_nothing(ec2):
+    existing(ec2)
+    conns = connections(([{"inside_cidr": CIDRS[0]}, {"inside_cidr": CIDRS[1]}], []))
+    for check in (True, False):
+        result = run_module(mod, args(connections=conns), check=check, diff=True)
+        assert result["changed"] is False
+        assert result["modified_tunnels"] == []
+        assert result["diff"]["before"] == result["diff"]["after"]
+        assert [t["inside_cidr"] for c in result["vpn_connections"] for t in c["tunnels"]] == CIDRS
+    assert ec2.mutations() == []
+
+
+def test_rotating_one_key_modifies_that_tunnel_only_and_never_shows_a_key(ec2):
+    keys = existing(ec2)
+    conns = connections(([{"inside_cidr": CIDRS[0]}, {"inside_cidr": CIDRS[1], "pre_shared_key": KEY}], []))
+    for check in (True, False):
+        result = run_module(mod, args(connections=conns), check=check, diff=True)
+        assert result["changed"] is True
+        assert result["modified_tunnels"] == [
+            {"vpn_connection_id": "vpn-0002", "outside_ip": "3.0.0.2", "options": ["PreSharedKey"]}]
+        assert result["diff"]["after"][IPS[0]][1]["PreSharedKey"] == "<hidden>"
+        assert secrets_in(result, ec2) == []
+        assert ec2.mutations() == ([] if check else ["modify_vpn_tunnel_options"])
+    tunnel = next(t for t in ec2.vpns["vpn-0002"]["Options"]["TunnelOptions"] if t["OutsideIpAddress"] == "3.0.0.2")
+    assert tunnel["PreSharedKey"] == KEY and tunnel["TunnelInsideCidr"] == CIDRS[1]
+    assert set(ec2.vpns) == {"vpn-0002", "vpn-0004"}  # in place: no new connection
+    assert keys[1] != KEY
+
+
+def test_a_setting_on_all_four_tunnels_is_changed_one_tunnel_at_a_time(ec2):
+    existing(ec2)
+    result = run_module(mod, args(tunnel_settings={"phase1_lifetime_seconds": 14400}))
+    modified = result["modified_tunnels"]
+    assert [(m["vpn_connection_id"], m["outside_ip"], m["options"]) for m in modified] == [
+        ("vpn-0002", "3.0.0.1", ["Phase1LifetimeSeconds"]), ("vpn-0002", "3.0.0.2", ["Phase1LifetimeSeconds"]),
+        ("vpn-0004", "3.0.1.1", ["Phase1LifetimeSeconds"]), ("vpn-0004", "3.0.1.2", ["Phase1LifetimeSeconds"])]
+    # Between two modifications, a describe showed the previous connection available again (the fake,
+    # like AWS, refuses a modification while the connection is modifying).
+    names = [n for n, _ in ec2.calls if n != "describe_transit_gateways"]
+    first = names.index("modify_vpn_tunnel_options")
+    assert names[first:] == ["modify_vpn_tunnel_options", "describe_vpn_connections", "describe_vpn_connections"] * 4
+    assert {t["Phase1LifetimeSeconds"] for v in ec2.vpns.values() for t in v["Options"]["TunnelOptions"]} == {14400}
+
+
+def test_absent_deletes_connections_then_their_gateways_and_is_idempotent(ec2):
+    existing(ec2)
+    result = run_module(mod, args(state="absent", connections=[{"customer_gateway_ip": ip} for ip in IPS]))
+    assert result["changed"] is True
+    names = [n for n, _ in ec2.calls]
+    # Connections first; their gateways once a describe shows them deleted (AWS refuses it before).
+    assert names[names.index("delete_vpn_connection"):] == (
+        ["delete_vpn_connection"] * 2 + ["describe_vpn_connections"] * 2 + ["delete_customer_gateway"] * 2)
+    assert {v["State"] for v in ec2.vpns.values()} == {"deleted"}
+    ec2.calls.clear()
+    again = run_module(mod, args(state="absent", connections=[{"customer_gateway_ip": ip} for ip in IPS]))
+    assert again["changed"] is False
+    assert ec2.mutations() == []
+
+
+def test_absent_keeps_a_customer_gateway_another_connection_uses(ec2):
+    existing(ec2)
+    ec2.add_connection(IPS[0], [("3.0.9.1", settings_spec("169.254.40.0/30"))], tgw="tgw-other")
+    run_module(mod, args(state="absent", connections=[{"customer_gateway_ip": IPS[0]}]))
+    assert [kw for n, kw in ec2.calls if n.startswith("delete_")] == [{"VpnConnectionId": "vpn-0002"}]
+
+
+def test_check_mode_absent_reports_without_deleting(ec2):
+    existing(ec2)
+    result = run_module(mod, args(state="absent", connections=[{"customer_gateway_ip": IPS[1]}]), check=True)
+    assert result["changed"] is True
+    assert result["vpn_connections"][0]["vpn_connection_id"] == "vpn-0004"
+    assert ec2.mutations() == []
+
+
+def test_invalid_input_fails_before_any_call_with_a_message_naming_the_value(ec2):
+    conns = connections(([{"inside_cidr": "169.254.1.0/30"}], []))
+    result = run_module(mod, args(connections=conns))
+    assert result["failed"] is True
+    assert result["msg"] == ("Failed to validate VPN connections: connections[0] (34.157.0.10) tunnels[0]: "
+                             "inside CIDR '169.254.1.0/30' is reserved by AWS")
+    assert ec2.mutations() == []
+
+
+def test_a_bad_key_is_refused_without_being_echoed(ec2):
+    conns = connections(([{"pre_shared_key": "0" + KEY}], []))
+    result = run_module(mod, args(connections=conns))
+    assert result["msg"].endswith("tunnels[0]: pre-shared key must not start with '0'")
+    assert "0" + KEY not in json.dumps(result)
+    assert ec2.mutations() == []
+
+
+def test_an_aws_refusal_names_the_step_and_aws_cause(ec2):
+    existing(ec2)
+    ec2.errors["modify_vpn_tunnel_options"] = ec2_fake.client_error(
+        "InvalidParameterValue", "Value for parameter PreSharedKey is invalid.", "ModifyVpnTunnelOptions")
+    conns = connections(([{"inside_cidr": CIDRS[0], "pre_shared_key": KEY}, {"inside_cidr": CIDRS[1]}], []))
+    result = run_module(mod, args(connections=conns))
+    assert result["msg"] == ("Failed to modify tunnel 3.0.0.1 of VPN connection vpn-0002: "
+                             "InvalidParameterValue: Value for parameter PreSharedKey is invalid.")
+    assert result["error"]["code"] == "InvalidParameterValue"
