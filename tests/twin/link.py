@@ -188,7 +188,11 @@ def bgp_peer_status(peer: GcpBgpPeer) -> dict:
     # uptimeSeconds is a decimal string (api-samples.md section 4.5); AWS advertises the routes of
     # the TGW route table associated with the VPN attachment (AWS Transit Gateway "Route tables").
     uptime = int((_utcnow() - since).total_seconds())
-    return {"status": status, "state": state, "uptimeSeconds": str(uptime), "learned_cidrs": list(aws.advertised_cidrs)}
+    # The TGW also re-advertises what it learned from the router's other sessions; those paths carry the
+    # router's own ASN, and BGP loop detection drops them (RFC 4271 section 9.1.2).
+    own = set(_advertised(peer))
+    learned = [cidr for cidr in aws.advertised_cidrs if cidr not in own]
+    return {"status": status, "state": state, "uptimeSeconds": str(uptime), "learned_cidrs": learned}
 
 
 def _aws_view(tunnel: AwsTunnel) -> tuple[bool, GcpBgpPeer | None]:

@@ -20,12 +20,11 @@ from moto.ec2.models.transit_gateway_attachments import (
 from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
 from moto.ec2.responses.transit_gateway_attachments import TransitGatewayAttachment as AttachmentResponses
 from moto.ec2.responses.transit_gateway_route_tables import TransitGatewayRouteTable as RouteTableResponses
-from moto.ec2.utils import describe_tag_filter
-from moto.utilities.utils import filter_resources, str2bool
+from moto.utilities.utils import str2bool
 
 from twin import link
 from twin.aws import ram
-from twin.aws.common import ec2_error, set_phases, timed_state
+from twin.aws.common import Compare, ec2_error, filter_resources, set_phases, timed_state, with_filters
 from twin.aws.vpn import aws_tunnel_views
 
 # Real-time durations: a TGW takes about a minute (cloud-constraints.md); attachments likewise;
@@ -39,6 +38,7 @@ GONE = ("deleting", "deleted", "rejecting", "rejected", "failed")
 
 _original_create_tgw = TransitGatewayBackend.create_transit_gateway
 _original_create_vpn_attachment = TransitGatewayAttachmentBackend.create_transit_gateway_vpn_attachment
+_original_describe_vpc_attachments = TransitGatewayAttachmentBackend.describe_transit_gateway_vpc_attachments
 
 
 def _tgw_not_found(tgw_id: str):
@@ -89,10 +89,13 @@ def describe_transit_gateways(self, filters, transit_gateway_ids):
         if missing:
             raise _tgw_not_found(missing[0])
         candidates = [t for t in candidates if t.id in transit_gateway_ids]
-    if filters:
-        attr_pairs = (("transit-gateway-id", "id"), ("state", "state"), ("owner-id", "owner_id"))
-        candidates = describe_tag_filter(filters, filter_resources(candidates, filters, attr_pairs))
-    return candidates
+    return candidates  # filtered by with_filters (install)
+
+
+def describe_transit_gateway_vpc_attachments(self, transit_gateways_attachment_ids=None, filters=None):
+    # moto lists attachments of every type here; the operation describes VPC attachments only (model).
+    return [a for a in _original_describe_vpc_attachments(self, transit_gateways_attachment_ids)
+            if a.resource_type == "vpc"]
 
 
 def _usable_tgw(backend, transit_gateway_id):
@@ -309,24 +312,55 @@ def table_routes(backend, table) -> list[dict]:
     return [routes[c] for c in sorted(routes, key=ipaddress.ip_network)]
 
 
+def _filter_cidr(name: str, value: str):
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError:  # twin wording, in EC2's usual form
+        raise ec2_error("InvalidParameterValue", f"Value ({value}) for parameter {name} is invalid.") from None
+
+
+def _within(inner, outer) -> bool:
+    return inner.version == outer.version and inner.subnet_of(outer)
+
+
+def _destination(route):
+    return ipaddress.ip_network(route["DestinationCidrBlock"])
+
+
+def _longest_prefix_match(routes, value: str) -> str | None:
+    """The destination of the most specific route that contains ``value``."""
+    target = _filter_cidr("route-search.longest-prefix-match", value)
+    containing = [_destination(r) for r in routes if _within(target, _destination(r))]
+    return str(max(containing, key=lambda n: n.prefixlen)) if containing else None
+
+
+def _attachment_values(key: str):
+    return lambda r: [a[key] for a in r.get("TransitGatewayAttachments", [])]
+
+
+# model: SearchTransitGatewayRoutes Filters ("subnet-of" / "supernet-of" include the CIDR itself, as
+# ipaddress's subnet_of / supernet_of do).
 _SEARCH_FILTERS = {
-    "type": lambda r: [r["Type"]],
-    "state": lambda r: [r["State"]],
-    "route-search.exact-match": lambda r: [r["DestinationCidrBlock"]],
-    "attachment.transit-gateway-attachment-id":
-        lambda r: [a["TransitGatewayAttachmentId"] for a in r.get("TransitGatewayAttachments", [])],
-    "attachment.resource-id": lambda r: [a["ResourceId"] for a in r.get("TransitGatewayAttachments", [])],
-    "attachment.resource-type": lambda r: [a["ResourceType"] for a in r.get("TransitGatewayAttachments", [])],
+    "attachment.transit-gateway-attachment-id": _attachment_values("TransitGatewayAttachmentId"),
+    "attachment.resource-id": _attachment_values("ResourceId"),
+    "attachment.resource-type": _attachment_values("ResourceType"),
+    "prefix-list-id": lambda r: r.get("PrefixListId"),
+    "route-search.exact-match": lambda r: r["DestinationCidrBlock"],
+    "route-search.subnet-of-match": Compare(
+        lambda r, v: _within(_destination(r), _filter_cidr("route-search.subnet-of-match", v))),
+    "route-search.supernet-of-match": Compare(
+        lambda r, v: _within(_filter_cidr("route-search.supernet-of-match", v), _destination(r))),
+    "state": lambda r: r["State"],
+    "type": lambda r: r["Type"],
 }
 
 
 def search_transit_gateway_routes(self, transit_gateway_route_table_id, filters, max_results=None):
     routes = table_routes(self, _route_table(self, transit_gateway_route_table_id))
-    for name, values in (filters or {}).items():
-        if name not in _SEARCH_FILTERS:
-            raise ec2_error("InvalidParameterValue", f"The filter '{name}' is invalid")
-        routes = [r for r in routes if set(_SEARCH_FILTERS[name](r)) & set(values)]
-    return routes[: int(max_results or 1000)]
+    # The longest prefix match depends on the whole table, so it is resolved per search.
+    fields = {**_SEARCH_FILTERS, "route-search.longest-prefix-match": Compare(
+        lambda r, v: r["DestinationCidrBlock"] == _longest_prefix_match(routes, v))}
+    return filter_resources(routes, filters, fields, tagged=False)[: int(max_results or 1000)]
 
 
 def advertised_cidrs(attachment) -> tuple:
@@ -383,14 +417,71 @@ def _transit_gateway_owner_id(self) -> str:
     return self.ec2_backend.account_id  # moto answers the resource owner here
 
 
+# Filters each describe documents (model), besides tag:<key> and tag-key on tagged resources.
+_TGW_OPTIONS = {"options.propagation-default-route-table-id": "PropagationDefaultRouteTableId",
+                "options.amazon-side-asn": "AmazonSideAsn",
+                "options.association-default-route-table-id": "AssociationDefaultRouteTableId",
+                "options.auto-accept-shared-attachments": "AutoAcceptSharedAttachments",
+                "options.default-route-table-association": "DefaultRouteTableAssociation",
+                "options.default-route-table-propagation": "DefaultRouteTablePropagation",
+                "options.dns-support": "DnsSupport", "options.vpn-ecmp-support": "VpnEcmpSupport"}
+TRANSIT_GATEWAY_FILTERS = {
+    **{name: (lambda t, key=key: t.options.get(key)) for name, key in _TGW_OPTIONS.items()},
+    "owner-id": lambda t: t.owner_id,
+    "state": lambda t: t.state,
+    "transit-gateway-id": lambda t: t.id,
+}
+ATTACHMENT_FILTERS = {
+    "association.state": lambda a: (a.association or {}).get("State"),
+    "association.transit-gateway-route-table-id": lambda a: (a.association or {}).get("TransitGatewayRouteTableId"),
+    "resource-id": lambda a: a.resource_id,
+    "resource-owner-id": lambda a: a.resource_owner_id,
+    "resource-type": lambda a: a.resource_type,
+    "state": lambda a: a.state,
+    "transit-gateway-attachment-id": lambda a: a.id,
+    "transit-gateway-id": lambda a: a.transit_gateway_id,
+    "transit-gateway-owner-id": lambda a: a.transit_gateway_owner_id,
+}
+VPC_ATTACHMENT_FILTERS = {
+    **{name: ATTACHMENT_FILTERS[name] for name in ("state", "transit-gateway-attachment-id", "transit-gateway-id")},
+    "vpc-id": lambda a: a.resource_id,
+}
+ROUTE_TABLE_FILTERS = {
+    "default-association-route-table": lambda t: t.default_association_route_table,
+    "default-propagation-route-table": lambda t: t.default_propagation_route_table,
+    "state": lambda t: t.state,
+    "transit-gateway-id": lambda t: t.transit_gateway_id,
+    "transit-gateway-route-table-id": lambda t: t.id,
+}
+# GetTransitGatewayRouteTableAssociations / Propagations; moto's records are untagged and camelCase.
+ROUTE_TABLE_LINK_FILTERS = {
+    "resource-id": lambda a: a.resourceId,
+    "resource-type": lambda a: a.resourceType,
+    "transit-gateway-attachment-id": lambda a: a.transitGatewayAttachmentId,
+}
+
+
+def _install_filters() -> None:
+    TransitGatewayBackend.describe_transit_gateways = with_filters(describe_transit_gateways, TRANSIT_GATEWAY_FILTERS)
+    TransitGatewayAttachmentBackend.describe_transit_gateway_attachments = with_filters(
+        TransitGatewayAttachmentBackend.describe_transit_gateway_attachments, ATTACHMENT_FILTERS)
+    TransitGatewayAttachmentBackend.describe_transit_gateway_vpc_attachments = with_filters(
+        describe_transit_gateway_vpc_attachments, VPC_ATTACHMENT_FILTERS)
+    TransitGatewayRouteTableBackend.get_all_transit_gateway_route_tables = with_filters(
+        TransitGatewayRouteTableBackend.get_all_transit_gateway_route_tables, ROUTE_TABLE_FILTERS)
+    for name in ("get_transit_gateway_route_table_associations", "get_transit_gateway_route_table_propagations"):
+        setattr(TransitGatewayRouteTableBackend, name,
+                with_filters(getattr(TransitGatewayRouteTableBackend, name), ROUTE_TABLE_LINK_FILTERS, tagged=False))
+
+
 def install() -> None:
+    _install_filters()
     timed_state(TransitGateway)
     timed_state(TransitGatewayAttachment)
     TransitGatewayAttachment.association = property(_association)
     TransitGatewayAttachment.transit_gateway_owner_id = property(_transit_gateway_owner_id)
     TransitGatewayBackend.create_transit_gateway = create_transit_gateway
     TransitGatewayBackend.delete_transit_gateway = delete_transit_gateway
-    TransitGatewayBackend.describe_transit_gateways = describe_transit_gateways
     backend_methods = (create_transit_gateway_vpc_attachment, create_transit_gateway_vpn_attachment,
                        accept_transit_gateway_vpc_attachment, reject_transit_gateway_vpc_attachment,
                        delete_transit_gateway_vpc_attachment)

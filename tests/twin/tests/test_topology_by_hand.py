@@ -112,3 +112,17 @@ def test_a_key_changed_on_the_aws_side_breaks_only_that_tunnel(ec2, compute, top
     vpn = ec2.describe_vpn_connections(VpnConnectionIds=[aws.vpn_connection_id])["VpnConnections"][0]
     telemetry = next(v for v in vpn["VgwTelemetry"] if v["OutsideIpAddress"] == aws.outside_ip)
     assert (telemetry["Status"], telemetry["StatusMessage"]) == ("DOWN", "IPSEC IS DOWN")
+
+
+def test_gcp_learns_the_tgw_routes_but_never_its_own_subnets_back(ec2, compute, topology):
+    """A static TGW route towards connection 0's attachment is advertised over connection 1 only (a TGW does
+    not send a route back over the attachment it points to); the GCP subnets AWS re-advertises between the
+    two connections carry the router's own ASN and are dropped (RFC 4271 section 9.1.2)."""
+    t = topology
+    attachments = ec2.describe_transit_gateway_attachments(
+        Filters=[{"Name": "resource-id", "Values": [t.vpn_connection_ids[0]]}])["TransitGatewayAttachments"]
+    ec2.create_transit_gateway_route(DestinationCidrBlock="10.99.0.0/16", TransitGatewayRouteTableId=t.route_table_id,
+                                     TransitGatewayAttachmentId=attachments[0]["TransitGatewayAttachmentId"])
+    status = compute.routers().getRouterStatus(project=t.project, region=t.region, router=t.router).execute()
+    learned = {p["name"]: p.get("numLearnedRoutes") for p in status["result"]["bgpPeerStatus"]}
+    assert learned == {f"peer-{t.tunnel_name(i)}": (0 if i < 2 else 1) for i in range(4)}
