@@ -41,7 +41,7 @@ twin-test: setup
 	$(PYTEST) -q -n 2 tests/twin/tests
 
 integration: setup
-	$(PYTEST) -q tests/integration
+	$(PYTEST) -q -n 2 --dist loadfile tests/integration
 
 molecule: setup
 	cd extensions && $(BIN)/molecule test --all

@@ -103,7 +103,8 @@ def sts(twin):
     return _aws_client("sts")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def compute(twin):
+    # Built once: parsing the discovery document costs a second or two, and the client holds no state.
     credentials = google.oauth2.credentials.Credentials(twin.env["GCP_ACCESS_TOKEN"])
     return discovery.build("compute", "v1", credentials=credentials, cache_discovery=False)

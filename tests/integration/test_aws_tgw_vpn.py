@@ -239,10 +239,13 @@ def test_absent_removes_connections_then_gateways_then_the_tgw_and_is_idempotent
     assert connections(ec2) == {} and live_gateways(ec2) == []
     assert not [g for g in ec2.describe_customer_gateways()["CustomerGateways"] if g["State"] == "available"]
     # Seen while the play ran: a customer gateway goes only once its connection is deleted.
+    gone_in_samples = []
     for vpns, cgws in samples:
         state = {c["VpnConnectionId"]: c["State"] for c in vpns}
         gone = {g["CustomerGatewayId"] for g in cgws if g["State"] in ("deleting", "deleted")}
         assert all(state.get(vpn) == "deleted" for vpn, cgw in ours.items() if cgw in gone)
+        gone_in_samples.append(gone & set(ours.values()))
+    assert gone_in_samples[0] == set() and gone_in_samples[-1] == set(ours.values())
     again = play(tmp_path, {"aws_tgw_vpn_state": "absent"})
     changed = [name for name, r in again.results.items() if r.get("changed")]
     assert (again.stats["changed"], again.stats["failures"], changed) == (0, 0, [])

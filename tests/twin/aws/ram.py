@@ -66,6 +66,14 @@ class Share:
                 "allowExternalPrincipals": self.allow_external, "status": self.status, "tags": self.tags,
                 "creationTime": self.created, "lastUpdatedTime": self.updated, "featureSet": "STANDARD"}
 
+    def tagged(self, tag_filters: list[dict]) -> bool:
+        # model TagFilter: a tag key with optional values; several filters are ORed.
+        return any(t["key"] == f.get("tagKey") and (not f.get("tagValues") or t["value"] in f["tagValues"])
+                   for f in tag_filters for t in self.tags)
+
+    def has_resource_type(self, resource_type: str) -> bool:
+        return any(_resource_type(arn).lower() == resource_type.lower() for arn in self.resources)
+
     def invitation_for(self, account: str) -> Invitation | None:
         return next((i for i in reversed(self.invitations) if i.receiver == account), None)
 
@@ -176,6 +184,8 @@ class _Ram:
             shares = [s for s in shares if s.name == p["name"]]
         if p.get("resourceShareStatus"):
             shares = [s for s in shares if s.status == p["resourceShareStatus"]]
+        if p.get("tagFilters"):
+            shares = [s for s in shares if s.tagged(p["tagFilters"])]
         return {"resourceShares": [s.describe() for s in shares]}
 
     @staticmethod
@@ -281,6 +291,8 @@ class _Ram:
             result = [r for r in result if r["arn"] in p["resourceArns"]]
         if p.get("resourceType"):
             result = [r for r in result if r["type"].lower() == p["resourceType"].lower()]
+        if p.get("resourceRegionScope", "ALL") != "ALL":  # model: ALL (default) | REGIONAL | GLOBAL
+            result = [r for r in result if r["resourceRegionScope"] == p["resourceRegionScope"]]
         return {"resources": result}
 
     @classmethod
@@ -299,6 +311,7 @@ class _Ram:
                   for s in _visible_shares(account, region, p.get("resourceOwner"))
                   if s.status == "ACTIVE" and (not p.get("resourceShareArns") or s.arn in p["resourceShareArns"])
                   and (not p.get("resourceArn") or p["resourceArn"] in s.resources)
+                  and (not p.get("resourceType") or s.has_resource_type(p["resourceType"]))
                   for e, t in s.principals.items()]
         if p.get("principals"):
             result = [r for r in result if r["id"] in p["principals"]]

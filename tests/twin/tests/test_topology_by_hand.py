@@ -8,7 +8,7 @@ import uuid
 import pytest
 from googleapiclient.errors import HttpError
 
-from twin.tests.topology import Topology, bgp_config, build, patch_router, tunnel_body, wait
+from twin.tests.topology import Topology, bgp_config, build, patch_router, replace_tunnel
 
 
 @pytest.fixture
@@ -58,11 +58,7 @@ def test_built_by_hand_all_four_tunnels_and_sessions_come_up(ec2, compute, topol
 
 def test_a_tunnel_recreated_with_a_wrong_key_goes_down_alone(ec2, compute, topology):
     t = topology
-    tunnels = compute.vpnTunnels()
-    wait(compute, t.project, tunnels.delete(project=t.project, region=t.region, vpnTunnel=t.tunnel_name(1)).execute(),
-         t.region)
-    body = tunnel_body(t, 1, shared_secret="not_the_aws_key_123")
-    wait(compute, t.project, tunnels.insert(project=t.project, region=t.region, body=body).execute(), t.region)
+    replace_tunnel(compute, t, 1, "not_the_aws_key_123")
 
     assert gcp_tunnel_status(compute, t) == ["ESTABLISHED", "AUTHORIZATION_ERROR", "ESTABLISHED", "ESTABLISHED"]
     assert bgp_peer_status(compute, t) == {f"peer-{t.tunnel_name(i)}": "DOWN" if i == 1 else "UP" for i in range(4)}

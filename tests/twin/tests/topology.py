@@ -1,6 +1,11 @@
 """The 4-tunnel AWS TGW <-> GCP HA VPN topology, built by hand with plain boto3 and googleapiclient,
 step by step as an operator following Google's "Create HA VPN connections between Google Cloud and
-AWS" would. The twin's acceptance tests use it; nothing here knows the twin's internals."""
+AWS" would. The twin's acceptance tests use it; nothing here knows the twin's internals.
+
+By hand, on a running twin (or, with the same environment variables, a real pair of clouds):
+    make twin-up && . .twin/env
+    PYTHONPATH=tests .venv/bin/python -m twin.tests.topology [--wrong-key 1]
+"""
 
 from __future__ import annotations
 
@@ -161,3 +166,55 @@ def build(ec2, compute, name: str, project: str = "cb-net-host", region: str = "
     _aws_side(ec2, t)
     _gcp_side(compute, t)
     return t
+
+
+def replace_tunnel(compute, t: Topology, i: int, shared_secret: str) -> None:
+    """Delete GCP tunnel i and insert it again with another key (GCP tunnels cannot be updated)."""
+    tunnels = compute.vpnTunnels()
+    wait(compute, t.project, tunnels.delete(project=t.project, region=t.region, vpnTunnel=t.tunnel_name(i)).execute(),
+         t.region)
+    body = tunnel_body(t, i, shared_secret=shared_secret)
+    wait(compute, t.project, tunnels.insert(project=t.project, region=t.region, body=body).execute(), t.region)
+
+
+def status_lines(ec2, compute, t: Topology) -> list[str]:
+    """One line per tunnel: GCP tunnel status, GCP BGP status, AWS telemetry."""
+    router = compute.routers().getRouterStatus(project=t.project, region=t.region, router=t.router).execute()
+    bgp = {p["name"]: p["status"] for p in router["result"].get("bgpPeerStatus", [])}
+    vpns = ec2.describe_vpn_connections(VpnConnectionIds=t.vpn_connection_ids)["VpnConnections"]
+    telemetry = {v["OutsideIpAddress"]: v for c in vpns for v in c["VgwTelemetry"]}
+    lines = []
+    for i, aws in enumerate(t.tunnels):
+        gcp = compute.vpnTunnels().get(project=t.project, region=t.region, vpnTunnel=t.tunnel_name(i)).execute()
+        aws_view, session = telemetry[aws.outside_ip], bgp.get(f"peer-{t.tunnel_name(i)}")
+        lines.append(f"tunnel {i} {aws.outside_ip:>15}  GCP {gcp['status']:<19} BGP {session}"
+                     f"  AWS {aws_view['Status']} ({aws_view['StatusMessage']})")
+    return lines
+
+
+def main(argv=None) -> int:
+    import argparse
+    import os
+    import uuid
+
+    import boto3
+    import google.oauth2.credentials
+    from googleapiclient import discovery
+
+    parser = argparse.ArgumentParser(prog="python -m twin.tests.topology", description=__doc__.split("\n")[0])
+    parser.add_argument("--wrong-key", type=int, metavar="N", help="then recreate GCP tunnel N with a wrong key")
+    args = parser.parse_args(argv)
+    ec2 = boto3.client("ec2")
+    credentials = google.oauth2.credentials.Credentials(os.environ["GCP_ACCESS_TOKEN"])
+    compute = discovery.build("compute", "v1", credentials=credentials, cache_discovery=False)
+    t = build(ec2, compute, name=f"hand-{uuid.uuid4().hex[:6]}", project=os.environ.get("GCP_PROJECT", "cb-net-host"))
+    print("\n".join(status_lines(ec2, compute, t)))
+    if args.wrong_key is not None:
+        replace_tunnel(compute, t, args.wrong_key, "not_the_aws_key_123")
+        print(f"-- GCP tunnel {args.wrong_key} recreated with a wrong key")
+        print("\n".join(status_lines(ec2, compute, t)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
