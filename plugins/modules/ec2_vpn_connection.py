@@ -375,9 +375,9 @@ class VpnConnections:
         return self.module.call("describe VPN connections", "describe_vpn_connections", **kwargs)["VpnConnections"]
 
     def states(self, ids: list[str]) -> dict[str, str]:
-        """State of each of ``ids`` from one describe of the TGW's connections; a connection no longer
-        listed is deleted (unlike VpnConnectionIds, a filter never answers NotFound)."""
-        listed = self.describe(Filters=[{"Name": "transit-gateway-id", "Values": [self.params["transit_gateway_id"]]}])
+        """State of each of ``ids`` from one describe; a connection no longer listed is deleted
+        (unlike VpnConnectionIds, the vpn-connection-id filter never answers InvalidVpnConnectionID.NotFound)."""
+        listed = self.describe(Filters=[{"Name": "vpn-connection-id", "Values": ids}])
         states = {c["VpnConnectionId"]: c["State"] for c in listed}
         return {i: states.get(i, "deleted") for i in ids}
 

@@ -249,3 +249,18 @@ def test_absent_removes_connections_then_gateways_then_the_tgw_and_is_idempotent
     again = play(tmp_path, {"aws_tgw_vpn_state": "absent"})
     changed = [name for name, r in again.results.items() if r.get("changed")]
     assert (again.stats["changed"], again.stats["failures"], changed) == (0, 0, [])
+
+
+def test_an_adopted_tgw_gets_the_connections_and_outlives_absent(tmp_path, ec2):
+    tgw = ec2.create_transit_gateway(Description="owned by the network team", Options={
+        "AmazonSideAsn": 64600, "VpnEcmpSupport": "enable"})["TransitGateway"]["TransitGatewayId"]
+    adopt = {"aws_tgw_vpn_transit_gateway_id": tgw, "aws_tgw_vpn_amazon_side_asn": 64600}
+    run = play(tmp_path, adopt)
+    assert run.stats["failures"] == 0
+    assert run.results["Create the Transit Gateway"]["skipped"] is True
+    assert {t["transit_gateway_id"] for t in run.fact} == {tgw} and {t["amazon_side_asn"] for t in run.fact} == {64600}
+    assert_fact_matches_describe(run.fact, ec2)
+    gone = play(tmp_path, {**adopt, "aws_tgw_vpn_state": "absent"})
+    assert gone.stats["failures"] == 0 and connections(ec2) == {}
+    # Not created by the role: kept, whatever is attached.
+    assert ec2.describe_transit_gateways(TransitGatewayIds=[tgw])["TransitGateways"][0]["State"] == "available"

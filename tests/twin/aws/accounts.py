@@ -100,6 +100,7 @@ class RegionGuard:
 
     def __init__(self, app):
         self.app = app
+        _known_regions()  # botocore's endpoint data loads at start-up (0.3 s), not in the first request
 
     def __call__(self, environ, start_response):
         scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))

@@ -19,7 +19,7 @@ _PENDING, _LOADING = "pending", "loading"
 class _LoadedOnRead:
     """Data descriptor over a backend attribute that moto's default AMIs fill."""
 
-    def __set_name__(self, owner, name):
+    def __init__(self, name: str):
         self.name = name
 
     def __get__(self, backend, owner=None):
@@ -46,6 +46,4 @@ def _defer(self) -> None:
 def install() -> None:
     AmiBackend._load_amis = _defer
     for name in ("amis", "snapshots"):
-        descriptor = _LoadedOnRead()
-        descriptor.__set_name__(EC2Backend, name)
-        setattr(EC2Backend, name, descriptor)
+        setattr(EC2Backend, name, _LoadedOnRead(name))

@@ -92,7 +92,8 @@ def filter_resources(resources, filters: dict | None, fields: dict, tagged: bool
     documented filter name to resource -> value(s), or to a Compare; tagged resources also take
     ``tag:<key>`` and ``tag-key``. Any other name is refused as EC2 refuses it: InvalidParameterValue,
     "The filter 'x' is invalid" (boto3 #1299, aws-cli #4013)."""
-    filters = filters or {}
+    # moto's own callers (DeleteVpc's VPN gateway check) pass a bare string as the value list.
+    filters = {name: [values] if isinstance(values, str) else values for name, values in (filters or {}).items()}
     for name in filters:
         if name not in fields and not (tagged and (name.startswith("tag:") or name == "tag-key")):
             raise ec2_error("InvalidParameterValue", f"The filter '{name}' is invalid")

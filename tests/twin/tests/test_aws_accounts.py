@@ -44,3 +44,11 @@ def test_unknown_region_is_refused_and_real_regions_are_served(twin):
     assert caught.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
     for region in ("us-east-1", "eu-west-3", "ap-southeast-4"):
         assert boto3.session.Session().client("ec2", region_name=region).describe_vpcs()["Vpcs"] is not None
+
+
+def test_moto_default_amis_are_still_described_with_their_snapshots(ec2):
+    # The twin loads them on first read only (twin/aws/backends.py); what a caller sees is unchanged.
+    images = ec2.describe_images(Owners=["amazon"])["Images"]
+    assert len(images) > 100
+    snapshot_id = images[0]["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    assert ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]["SnapshotId"] == snapshot_id

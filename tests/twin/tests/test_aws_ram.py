@@ -146,3 +146,28 @@ def test_unknown_share_is_unknown_resource(ram):
     assert error_code(ram.delete_resource_share,
                       resourceShareArn=f"arn:aws:ram:ap-northeast-1:{HUB}:resource-share/nope") == (
         "UnknownResourceException")
+
+
+def test_get_resource_shares_tag_filters(ram, tgw):
+    ram.create_resource_share(name="tagged", resourceArns=[tgw["TransitGatewayArn"]],
+                              tags=[{"key": "team", "value": "net"}])
+    ram.create_resource_share(name="untagged")
+
+    def names(*tag_filters):
+        shares = ram.get_resource_shares(resourceOwner="SELF", tagFilters=list(tag_filters))["resourceShares"]
+        return sorted(s["name"] for s in shares)
+
+    assert names({"tagKey": "team"}) == ["tagged"]  # values are optional
+    assert names({"tagKey": "team", "tagValues": ["ops", "net"]}) == ["tagged"]
+    assert names({"tagKey": "team", "tagValues": ["ops"]}) == []
+    assert names({"tagKey": "nope"}, {"tagKey": "team"}) == ["tagged"]  # several filters are ORed
+
+
+def test_list_principals_and_resources_by_type_and_scope(ram, tgw):
+    share(ram, tgw)
+    assert [p["id"] for p in ram.list_principals(resourceOwner="SELF", resourceType="ec2:TransitGateway")[
+        "principals"]] == [SPOKE]
+    assert ram.list_principals(resourceOwner="SELF", resourceType="ec2:Subnet")["principals"] == []
+    # A transit gateway is a regional resource.
+    for scope, expected in (("ALL", 1), ("REGIONAL", 1), ("GLOBAL", 0)):
+        assert len(ram.list_resources(resourceOwner="SELF", resourceRegionScope=scope)["resources"]) == expected

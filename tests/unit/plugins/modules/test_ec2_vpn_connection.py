@@ -126,7 +126,7 @@ def test_both_connections_are_waited_for_together(ec2):
     names = [n for n, _ in ec2.calls if n != "describe_transit_gateways"]
     first = names.index("create_customer_gateway")
     assert names[first:] == ["create_customer_gateway", "create_vpn_connection"] * 2 + ["describe_vpn_connections"] * 2
-    assert ec2.calls[-1][1]["Filters"] == [{"Name": "transit-gateway-id", "Values": [TGW]}]
+    assert ec2.calls[-1][1]["Filters"] == [{"Name": "vpn-connection-id", "Values": ["vpn-0002", "vpn-0004"]}]
 
 
 def test_check_mode_on_an_empty_account_without_a_tgw_yet_reports_creation_only(ec2):
