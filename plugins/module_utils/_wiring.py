@@ -19,6 +19,10 @@ class WiringError(ValueError):
     """An input that AWS (or the pairing) would refuse; the message names the value."""
 
 
+# Two VPN connections of two tunnels, one per GCP HA interface (cloud-constraints.md, topology).
+TUNNEL_COUNT = 4
+
+
 # VpnTunnelOptionsSpecification.TunnelInsideCidr (EC2 API reference): a /30 in 169.254.0.0/16,
 # never one of these blocks.
 INSIDE_CIDR_POOL = ipaddress.ip_network("169.254.0.0/16")
@@ -94,12 +98,13 @@ def validate_asn(value: int, where: str) -> int:
     return value
 
 
-def validate_asn_pair(amazon_side_asn: int, customer_gateway_asn: int) -> None:
-    validate_asn(amazon_side_asn, "amazon_side_asn")
-    validate_asn(customer_gateway_asn, "customer gateway bgp_asn")
+def validate_asn_pair(amazon_side_asn: int, customer_gateway_asn: int,
+                      names: tuple[str, str] = ("amazon_side_asn", "customer gateway bgp_asn")) -> None:
+    validate_asn(amazon_side_asn, names[0])
+    validate_asn(customer_gateway_asn, names[1])
     # AsnConflict (EC2 error code): the two sides of a BGP session need different ASNs.
     if amazon_side_asn == customer_gateway_asn:
-        raise WiringError(f"customer gateway bgp_asn {customer_gateway_asn} must differ from amazon_side_asn")
+        raise WiringError(f"{names[1]} {customer_gateway_asn} must differ from {names[0]}")
 
 
 def validate_gcp_interface_ips(ips) -> list[str]:
@@ -129,6 +134,24 @@ def validate_requested_cidrs(requested: dict[str, str], used_elsewhere: dict[str
         seen[cidr] = where
         if cidr in used_elsewhere:
             raise WiringError(f"{where}: inside CIDR {cidr} overlaps one used by {used_elsewhere[cidr]} on this TGW")
+
+
+def validate_tunnel_inputs(inside_cidrs, pre_shared_keys, amazon_side_asn: int, customer_gateway_asn: int,
+                           prefix: str = "") -> bool:
+    """The operator's per-tunnel lists (four entries or none, by peer interface) and the two ASNs, checked
+    before either cloud is touched. Messages name the variable (``prefix`` + name), never a key."""
+    cidrs_name, keys_name = f"{prefix}inside_cidrs", f"{prefix}pre_shared_keys"
+    for name, values in ((cidrs_name, inside_cidrs), (keys_name, pre_shared_keys)):
+        if len(values or []) not in (0, TUNNEL_COUNT):
+            raise WiringError(f"{name} needs {TUNNEL_COUNT} entries (one per tunnel) or none, got {len(values)}")
+    requested = {f"{cidrs_name}[{i}]": validate_inside_cidr(c, f"{cidrs_name}[{i}]")
+                 for i, c in enumerate(inside_cidrs or [])}
+    validate_requested_cidrs(requested, {})
+    for i, key in enumerate(pre_shared_keys or []):
+        validate_pre_shared_key(key, f"{keys_name}[{i}]")
+    validate_asn_pair(amazon_side_asn, customer_gateway_asn,
+                      (f"{prefix}amazon_side_asn", f"{prefix}customer_gateway_asn"))
+    return True
 
 
 def allocate_inside_cidrs(count: int, taken) -> list[str]:
@@ -269,7 +292,6 @@ def build_aws_tunnels(
 # Compute resource names (RFC 1035): lowercase letter first, up to 63 characters. The longest suffix
 # added to the prefix is "-tunnel-3" (9 characters).
 _GCP_PREFIX_RE = re.compile(r"[a-z](?:[-a-z0-9]{0,52}[a-z0-9])?")
-TUNNEL_COUNT = 4
 
 
 def gcp_names(prefix: str) -> list[dict]:
@@ -281,6 +303,24 @@ def gcp_names(prefix: str) -> list[dict]:
          "bgp_peer": f"{prefix}-bgp-{i}"}
         for i in range(TUNNEL_COUNT)
     ]
+
+
+def validate_gcp_inputs(prefix: str, router_asn: int, advertise_mode: str, groups, ip_ranges) -> bool:
+    """The gcp_ha_vpn settings checked before either cloud is touched."""
+    gcp_names(prefix)
+    validate_asn(router_asn, "Cloud Router asn")
+    if advertise_mode not in ("DEFAULT", "CUSTOM"):
+        raise WiringError(f"advertise mode {advertise_mode!r} must be DEFAULT or CUSTOM")
+    if advertise_mode == "DEFAULT" and (groups or ip_ranges):
+        # Compute refuses groups or ranges with DEFAULT mode (RouterBgp.advertisedGroups: "only when mode is CUSTOM").
+        raise WiringError("advertised groups and IP ranges need advertise mode CUSTOM")
+    for item in ip_ranges or []:
+        cidr = item.get("range") if isinstance(item, dict) else item
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except (TypeError, ValueError) as e:
+            raise WiringError(f"advertised IP range {cidr!r} is not a CIDR ({e})") from e
+    return True
 
 
 def validate_aws_tunnels(aws_tunnels: list[dict], router_asn: int) -> list[dict]:

@@ -140,3 +140,30 @@ def test_key_claims_its_tunnel_when_no_cidr_is_given():
                _tunnel("3.3.3.20", "169.254.10.0/30", "KeyHigh_12")]
     pairs = w.pair_tunnels([{"pre_shared_key": "KeyHigh_12"}, {"pre_shared_key": "KeyLow_123"}], current)
     assert [t["OutsideIpAddress"] for _, t in pairs] == ["3.3.3.20", "3.3.3.3"]
+
+
+GOOD_CIDRS = ["169.254.10.0/30", "169.254.10.4/30", "169.254.11.0/30", "169.254.11.4/30"]
+GOOD_KEYS = ["key.zero_aaaa", "key.one_bbbb", "key.two_cccc", "key.three_dddd"]
+
+
+def test_tunnel_inputs_accept_four_entries_or_none():
+    assert w.validate_tunnel_inputs(GOOD_CIDRS, GOOD_KEYS, 64512, 65000, prefix="aws_tgw_vpn_")
+    assert w.validate_tunnel_inputs([], [], 64512, 65000)
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "keys", "asns", "message"),
+    [
+        (GOOD_CIDRS[:3], [], (64512, 65000), r"aws_tgw_vpn_inside_cidrs needs 4 entries .* got 3"),
+        ([], [*GOOD_KEYS, "key.four_eeee"], (64512, 65000), r"aws_tgw_vpn_pre_shared_keys needs 4 entries"),
+        (["169.254.2.0/30", *GOOD_CIDRS[1:]], [], (64512, 65000), r"aws_tgw_vpn_inside_cidrs\[0\].*reserved"),
+        ([GOOD_CIDRS[0]] * 4, [], (64512, 65000), r"aws_tgw_vpn_inside_cidrs\[1\].*duplicates"),
+        ([], [*GOOD_KEYS[:3], "0starts_with_zero"], (64512, 65000), r"keys\[3\].*start with '0'"),
+        ([], [], (64512, 64512), r"must differ"),
+        ([], [], (64512, 100), r"ASN 100 is not private"),
+    ],
+)
+def test_tunnel_inputs_refused_with_the_variable_named(cidrs, keys, asns, message):
+    with pytest.raises(w.WiringError, match=message) as err:
+        w.validate_tunnel_inputs(cidrs, keys, *asns, prefix="aws_tgw_vpn_")
+    assert "0starts_with_zero" not in str(err.value)

@@ -71,3 +71,23 @@ def test_teardown_plan_names_what_the_plan_created():
     assert teardown["tunnels"] == [{"name": t["name"]} for t in plan["tunnels"]]
     assert teardown["bgp_peers"] == [{"name": p["name"], "interface_name": p["interface_name"]}
                                      for p in plan["bgp_peers"]]
+
+
+def test_gcp_inputs_accept_default_and_custom_advertisement():
+    assert w.validate_gcp_inputs("aws", 65000, "DEFAULT", [], [])
+    assert w.validate_gcp_inputs("aws", 65000, "CUSTOM", ["ALL_SUBNETS"], [{"range": "10.200.0.0/16"}])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("Bad_Prefix", 65000, "DEFAULT", [], []), "name prefix 'Bad_Prefix'"),
+        (("aws", 1, "DEFAULT", [], []), "ASN 1 is not private"),
+        (("aws", 65000, "SOMETIMES", [], []), "must be DEFAULT or CUSTOM"),
+        (("aws", 65000, "DEFAULT", ["ALL_SUBNETS"], []), "need advertise mode CUSTOM"),
+        (("aws", 65000, "CUSTOM", [], [{"range": "10.200.0.300/16"}]), "'10.200.0.300/16' is not a CIDR"),
+    ],
+)
+def test_gcp_inputs_refused_with_the_value_named(args, message):
+    with pytest.raises(w.WiringError, match=message):
+        w.validate_gcp_inputs(*args)

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that expose the pure GCP wiring rules (plugins/module_utils/_wiring.py) to the gcp_ha_vpn role."""
+"""Filters that expose the pure wiring rules (plugins/module_utils/_wiring.py) to the roles."""
 
 from ansible.errors import AnsibleFilterError
 
@@ -8,6 +8,8 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._wiring imp
     gcp_plan,
     gcp_teardown_plan,
     gcp_tunnel_facts,
+    validate_gcp_inputs,
+    validate_tunnel_inputs,
 )
 
 
@@ -28,4 +30,6 @@ class FilterModule:
             "gcp_ha_vpn_plan": _wrap(gcp_plan),
             "gcp_ha_vpn_teardown_plan": _wrap(gcp_teardown_plan),
             "gcp_ha_vpn_tunnel_facts": _wrap(gcp_tunnel_facts),
+            "aws_tgw_vpn_check_inputs": _wrap(validate_tunnel_inputs),
+            "gcp_ha_vpn_check_inputs": _wrap(validate_gcp_inputs),
         }
