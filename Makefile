@@ -52,11 +52,14 @@ twin-up: setup
 twin-down: setup
 	$(BIN)/python -m twin down --state-dir $(TWIN_STATE)
 
-# Brings the twin up, runs the main job against it, and brings it down whatever happened.
+# Brings the twin up, builds and verifies the VPN on it, shows the report, tears it down, and brings the
+# twin down whatever happened.
 demo: setup
 	$(BIN)/python -m twin up --state-dir $(TWIN_STATE) --latency-scale $${TWIN_LATENCY_SCALE:-0.002}
 	set -a; . $(TWIN_STATE)/env; set +a; \
-	  $(BIN)/ansible-playbook -i inventories/sandbox playbooks/site.yml; rc=$$?; \
+	  $(BIN)/ansible-playbook -i inventories/sandbox playbooks/site.yml \
+	  && cat build/report-sandbox.md \
+	  && $(BIN)/ansible-playbook -i inventories/sandbox playbooks/teardown.yml; rc=$$?; \
 	  $(BIN)/python -m twin down --state-dir $(TWIN_STATE); exit $$rc
 
 build: setup
