@@ -70,3 +70,15 @@ def test_site_builds_verifies_reruns_clean_and_tears_down_in_reverse(tmp_path, g
     assert built(gcp, ec2) == EMPTY
     _, stats = site(tmp_path, "teardown.yml")
     assert stats == {"gcp-host": (0, 0), "aws-hub": (0, 0)}
+
+
+def test_site_converges_through_throttling_and_server_errors(tmp_path, gcp, ec2, admin):
+    """One call in ten answered as each cloud throttles (EC2 RequestLimitExceeded, Compute 403
+    rateLimitExceeded) or fails (503): the modules retry with backoff and the run still converges."""
+    admin.config(fault_rate={"aws": 0.1, "gcp": 0.1}, fault_seed=7)
+    _, stats = site(tmp_path)
+    faults = admin.calls()["faults"]
+    admin.config(fault_rate={"aws": 0, "gcp": 0})
+    assert stats == {"gcp-host": (0, stats["gcp-host"][1]), "aws-hub": (0, stats["aws-hub"][1])}
+    assert sum(faults["aws"].values()) > 0 and sum(faults["gcp"].values()) > 0
+    assert built(gcp, ec2) == {"ha gateways": 1, "gcp tunnels": 4, "transit gateways": 1, "vpn connections": 2}

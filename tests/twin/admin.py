@@ -1,4 +1,5 @@
-"""The twin's control surface, served on its own 127.0.0.1 listener.
+"""The twin's control surface, served on its own 127.0.0.1 listener. Twin invention (harness): no cloud
+API has these endpoints.
 
 - ``GET /_twin/health``: 200 once the process serves.
 - ``GET /_twin/calls``: ``{"aws": {action: n}, "gcp": {...}, "faults": {"aws": {...}, "gcp": {...}}}``;

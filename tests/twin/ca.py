@@ -35,7 +35,8 @@ def files(state_dir) -> Files:
 
 
 def ensure(state_dir) -> Files:
-    """Return the CA and leaf files in ``state_dir``, creating them if any is missing."""
+    """Return the CA and leaf files in ``state_dir``, creating them if any is missing. Twin invention
+    (harness): lets clients verify the proxy's TLS; it imitates no cloud API."""
     paths = files(state_dir)
     if all(p.exists() for p in vars(paths).values()):
         return paths

@@ -1,4 +1,5 @@
-"""Time-driven lifecycles on a virtual cloud clock.
+"""Time-driven lifecycles on a virtual cloud clock (twin invention, harness: the durations each module
+sets cite their sources; the clock that scales them imitates no cloud API).
 
 Cloud time runs at ``1 / settings.latency_scale`` times real time: scale 1 takes as long as the real
 cloud, 0.01 a hundred times less, and 0 makes every transition immediate. A resource's state is

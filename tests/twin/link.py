@@ -1,6 +1,9 @@
 """The link between the two halves: tunnel status, BGP status and the routes each side learns,
 computed on read from what both clouds hold (see link_model.py for the views each half exposes).
 
+Twin invention (design, no cloud API): everything is computed on read and nothing polls in the
+background, so a status is always consistent with both halves at the moment it is asked for.
+
 The matching functions (``tunnel_state``, ``session_state``, ``aws_side``) are pure: they take the
 views as arguments. The four public functions fetch the views from ``twin.aws.inspect`` and
 ``twin.gcp.inspect`` (imported inside the functions: both halves import this module) and add the

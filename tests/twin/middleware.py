@@ -83,7 +83,8 @@ def wrap(cloud: str, app):
 
 
 def admit(environ: dict, method_id: str) -> None:
-    """Called by the Compute app once it resolved ``method_id``; raises ``Fault`` when this call is throttled."""
+    """Called by the Compute app once it resolved ``method_id``; raises ``Fault`` when this call is throttled.
+    Counting by method id (``METHOD path`` when unresolved, never faulted) is twin harness: no cloud API."""
     environ[GCP_METHOD_KEY] = method_id
     if _draw("gcp"):
         environ[_FAULT_KEY] = True
@@ -91,6 +92,8 @@ def admit(environ: dict, method_id: str) -> None:
 
 
 def _draw(cloud: str) -> bool:
+    # Twin invention (harness): faults are random draws at fault_rate, repeatable with fault_seed; real
+    # throttling follows quotas. Only the answers (_ec2_throttle, _gcp_fault, ...) imitate the clouds.
     rate = settings.fault_rate.get(cloud, 0.0)
     with _lock:
         return rate > 0 and _rng.random() < rate

@@ -23,8 +23,9 @@ _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_req
 
 def _current_account(self) -> str:
     # moto puts an MOTO_ACCOUNT_ID environment variable above the access key, which would make
-    # assumed-role credentials act in the hub. Here credentials decide, as in AWS; any key moto
-    # did not issue (static test credentials) belongs to the hub (DEFAULT_ACCOUNT_ID set in reset()).
+    # assumed-role credentials act in the hub. Here credentials decide, as in AWS (STS model, AssumeRole:
+    # the temporary credentials act as the role, in the role's account, "for cross-account access"); any key
+    # moto did not issue (static test credentials) belongs to the hub (DEFAULT_ACCOUNT_ID set in reset()).
     return iam_models.get_account_id_from(self.get_access_key())
 
 
@@ -55,7 +56,8 @@ def install() -> None:
 
 
 def apply_seed() -> None:
-    """Create what twin_seed.yml lists: spoke VPCs and subnets, each with a Name tag."""
+    """Create what twin_seed.yml lists: spoke VPCs and subnets, each with a Name tag. Twin invention: test
+    data standing in for accounts that already exist; it imitates no API behaviour."""
     iam_models.DEFAULT_ACCOUNT_ID = hub_account()
     for account in settings.seed.get("aws", {}).get("accounts", []):
         for vpc_spec in account.get("vpcs", []):

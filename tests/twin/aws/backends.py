@@ -2,7 +2,8 @@
 default AMIs, each with an EBS snapshot, which takes about half a second; a reset re-creates every
 backend used so far and the first request into a new account or region pays it again. The twin
 loads them on first read of ``amis`` / ``snapshots`` instead, so DescribeImages / DescribeSnapshots
-answer exactly as in plain moto, and nothing else waits for them."""
+answer exactly as in plain moto, and nothing else waits for them. Twin invention (harness, speed only):
+it changes no answer and imitates no cloud API."""
 
 from __future__ import annotations
 

@@ -19,6 +19,12 @@ def ec2_error(code: str, message: str) -> EC2ClientError:
     return EC2ClientError(code, message)
 
 
+def tgw_not_found(tgw_id: str) -> EC2ClientError:
+    """An unknown or deleted transit gateway, worded as real answers show it (terraform-provider-aws #9222 and
+    #10025, trailing period included; api-samples §2.3)."""
+    return ec2_error("InvalidTransitGatewayID.NotFound", f"The transitGateway ID '{tgw_id}' does not exist.")
+
+
 def seed_accounts() -> list[str]:
     return [str(acct["id"]) for acct in settings.seed.get("aws", {}).get("accounts", [])]
 
@@ -44,7 +50,8 @@ def set_phases(obj, phases) -> None:
 
 def timed_state(cls) -> None:
     """Replace a moto model's plain ``state`` attribute with one read from a Lifecycle, so states
-    advance with time; a plain assignment (as moto's own code does) pins the state."""
+    advance with time; a plain assignment (as moto's own code does) pins the state. Twin invention
+    (harness around moto); the phases themselves cite their sources where they are set."""
     if isinstance(cls.__dict__.get("state"), property):
         return
 

@@ -106,8 +106,11 @@ def _resource_type(arn: str) -> str:
 def _check_resource(arn: str, owner: str, region: str) -> None:
     match = _ARN.match(arn)
     if not match:
+        # Model error shape MalformedArnException; wording as observed for a malformed resource share ARN
+        # ("The specified resource share ARN is not valid. Verify the ARN and try again.",
+        # terraform-provider-aws #40360), said of the resource ARN.
         raise ram_error("MalformedArnException",
-                        f"The specified resource ARN {arn} is not valid. Verify the ARN and try again.")
+                        "The specified resource ARN is not valid. Verify the ARN and try again.")
     service, arn_region, account, kind, resource_id = match.groups()
     exists = (service, kind) != ("ec2", "transit-gateway") or (
         account == owner and arn_region == region and resource_id in ec2_backends[owner][region].transit_gateways)
@@ -118,7 +121,8 @@ def _check_resource(arn: str, owner: str, region: str) -> None:
 def _add_principals(share: Share, principals: list[str]) -> None:
     for principal in principals:
         if not re.fullmatch(r"\d{12}", principal):
-            raise ram_error("InvalidParameterException",  # moto's wording
+            # Real wording (aws/aws-cdk #14131, terraform-provider-aws #7769), which moto copies.
+            raise ram_error("InvalidParameterException",
                             f"Principal ID {principal} is malformed. Verify the ID and try again.")
         if principal != share.owner and not share.allow_external:
             # model: allowExternalPrincipals=false limits sharing to the owner's organization; the twin
@@ -191,6 +195,8 @@ class _Ram:
     @staticmethod
     def delete_resource_share(account, region, p):
         share = _share(p.get("resourceShareArn"), account)
+        # A deleted share stays listed with status DELETED (model ResourceShareStatus; terraform-provider-aws
+        # #25157: deleted shares remain visible to API calls for a long time).
         share.status, share.updated = "DELETED", time.time()
         return {"returnValue": True, "clientToken": p.get("clientToken")}
 
@@ -225,6 +231,7 @@ class _Ram:
     @staticmethod
     def get_resource_share_associations(account, region, p):
         kind = p.get("associationType")
+        # Model: associationType is required, PRINCIPAL or RESOURCE; the message is twin wording.
         if kind not in ("PRINCIPAL", "RESOURCE"):
             raise ram_error("InvalidParameterException", f"{kind} is not a valid association type. "
                                                          "Specify either PRINCIPAL or RESOURCE and try again.")
@@ -320,7 +327,8 @@ class _Ram:
 
 def _handler(name: str):
     def respond(self):
-        # Members bound to the query string (DeleteResourceShare's resourceShareArn) plus the JSON body.
+        # Members bound to the query string plus the JSON body: the RAM model sends DeleteResourceShare as
+        # DELETE /deleteresourceshare with resourceShareArn and clientToken in the query string.
         params = {name: values[0] for name, values in parse_qs(self.parsed_url.query).items()}
         params.update(json.loads(self.body) if self.body else {})
         return json.dumps(getattr(_Ram, name)(self.current_account, self.region, params))
@@ -330,6 +338,7 @@ def _handler(name: str):
 
 
 def install() -> None:
+    # Routes for the RAM actions moto 5.2.5 lacks, at the model's requestUri ("/<action in lower case>").
     for name in [n for n in vars(_Ram) if not n.startswith("_")]:
         setattr(ResourceAccessManagerResponse, name, _handler(name))
     for action in _ACTIONS:

@@ -24,14 +24,15 @@ from moto.utilities.utils import str2bool
 
 from twin import link
 from twin.aws import ram
-from twin.aws.common import Compare, ec2_error, filter_resources, set_phases, timed_state, with_filters
+from twin.aws.common import Compare, ec2_error, filter_resources, set_phases, tgw_not_found, timed_state, with_filters
 from twin.aws.vpn import aws_tunnel_views
 
 # Real-time durations: a TGW takes about a minute (cloud-constraints.md); attachments likewise;
 # deleted resources stay describable as "deleted" (TGW guide: about two hours for attachments).
 TGW_CREATE = [("pending", 60), ("available", None)]
 ATTACHMENT_CREATE = [("pending", 60), ("available", None)]
-VPN_ATTACHMENT_CREATE = [("pending", 300), ("available", None)]  # follows its VPN connection
+# Twin invention [unconfirmed]: a VPN attachment takes as long as its VPN connection (CREATE_PHASES in vpn.py).
+VPN_ATTACHMENT_CREATE = [("pending", 300), ("available", None)]
 DELETE = [("deleting", 30), ("deleted", None)]
 REJECT = [("rejecting", 10), ("rejected", None)]
 GONE = ("deleting", "deleted", "rejecting", "rejected", "failed")
@@ -39,10 +40,9 @@ GONE = ("deleting", "deleted", "rejecting", "rejected", "failed")
 _original_create_tgw = TransitGatewayBackend.create_transit_gateway
 _original_create_vpn_attachment = TransitGatewayAttachmentBackend.create_transit_gateway_vpn_attachment
 _original_describe_vpc_attachments = TransitGatewayAttachmentBackend.describe_transit_gateway_vpc_attachments
-
-
-def _tgw_not_found(tgw_id: str):
-    return ec2_error("InvalidTransitGatewayID.NotFound", f"The transitGateway ID '{tgw_id}' does not exist")
+# Among propagated routes to one destination, AWS prefers VPC, then Direct Connect gateway, then Connect,
+# then Site-to-Site VPN attachments (TGW guide, "How transit gateways work", route evaluation order).
+_PROPAGATION_RANK = {"vpc": 0, "direct-connect-gateway": 1, "connect": 2, "vpn": 3}
 
 
 def create_transit_gateway(self, description, options=None, tags=None):
@@ -75,7 +75,7 @@ def create_transit_gateway(self, description, options=None, tags=None):
 def delete_transit_gateway(self, transit_gateway_id):
     tgw = self.transit_gateways.get(transit_gateway_id)
     if tgw is None:
-        raise _tgw_not_found(transit_gateway_id)
+        raise tgw_not_found(transit_gateway_id)
     if tgw.state not in GONE:
         set_phases(tgw, DELETE)
     return tgw
@@ -87,7 +87,7 @@ def describe_transit_gateways(self, filters, transit_gateway_ids):
     if transit_gateway_ids:
         missing = [i for i in transit_gateway_ids if i not in {t.id for t in candidates}]
         if missing:
-            raise _tgw_not_found(missing[0])
+            raise tgw_not_found(missing[0])
         candidates = [t for t in candidates if t.id in transit_gateway_ids]
     return candidates  # filtered by with_filters (install)
 
@@ -124,7 +124,10 @@ def apply_default_route_tables(attachment) -> None:
 
 def create_transit_gateway_vpc_attachment(self, transit_gateway_id, vpc_id, subnet_ids, tags=None, options=None):
     tgw = _usable_tgw(self, transit_gateway_id)
-    self.get_vpc(vpc_id)  # the VPC must be the caller's (InvalidVpcID.NotFound otherwise)
+    if vpc_id not in self.vpcs:
+        # The VPC owner creates the attachment (TGW guide, transit-gateway-share.md); another account's VPC
+        # is unknown to the caller, worded as EC2 words it (ACK ec2-controller e2e test, terraform transcripts).
+        raise ec2_error("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
     owner = tgw.ec2_backend
     if any(a.resource_id == vpc_id and a.transit_gateway_id == tgw.id and a.state not in GONE
            for a in owner.transit_gateway_attachments.values()):
@@ -151,16 +154,21 @@ def create_transit_gateway_vpn_attachment(self, vpn_id, transit_gateway_id, tags
     return attachment
 
 
-def _owned_attachment(backend, attachment_id):
+def _owned_attachment(backend, attachment_id, vpc_only: bool = False):
+    """An attachment the caller can see; the *VpcAttachment calls take VPC attachments only and say so in
+    their message (observed: "Transit Gateway Attachment … was deleted or does not exist.",
+    landing-zone-accelerator-on-aws #426; "Transit Gateway VPC Attachment …" for a Direct Connect attachment
+    passed to DeleteTransitGatewayVpcAttachment, aws-nuke #961)."""
     attachment = backend.transit_gateway_attachments.get(attachment_id)
-    if attachment is None:
+    if attachment is None or (vpc_only and attachment.resource_type != "vpc"):
+        noun = "Transit Gateway VPC Attachment" if vpc_only else "Transit Gateway Attachment"
         raise ec2_error("InvalidTransitGatewayAttachmentID.NotFound",
-                        f"Transit Gateway Attachment {attachment_id} was deleted or does not exist.")
+                        f"{noun} {attachment_id} was deleted or does not exist.")
     return attachment
 
 
 def _pending_for_owner(backend, attachment_id):
-    attachment = _owned_attachment(backend, attachment_id)
+    attachment = _owned_attachment(backend, attachment_id, vpc_only=True)
     if attachment.ec2_backend is not backend or attachment.state != "pendingAcceptance":
         # Only the TGW owner accepts or rejects, and only a pending request (twin wording; model
         # AcceptTransitGatewayVpcAttachment has no documented error text).
@@ -182,8 +190,10 @@ def reject_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
 
 
 def delete_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
-    attachment = _owned_attachment(self, transit_gateway_attachment_id)
+    attachment = _owned_attachment(self, transit_gateway_attachment_id, vpc_only=True)
     owner = attachment.ec2_backend
+    # Twin invention [unconfirmed]: a deleted attachment keeps no association or propagation, so its routes
+    # leave the tables at once (no capture of the real timing).
     for table in owner.transit_gateways_route_tables.values():
         table.route_table_associations.pop(attachment.id, None)
         table.route_table_propagation = [p for p in table.route_table_propagation
@@ -197,7 +207,8 @@ def delete_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
 
 
 def _association(self):
-    # The association AWS reports is the one made (default or explicit), not moto's default table.
+    # Model TransitGatewayAttachment.Association: the association made (default or explicit), not moto's
+    # default table; none when default association is off (observed on a live account, floci PR #2347).
     data = self._association_data
     return {"TransitGatewayRouteTableId": data["transitGatewayRouteTableId"], "State": data["state"]} if data else None
 
@@ -220,7 +231,10 @@ def associate_transit_gateway_route_table(self, transit_gateway_attachment_id, t
 def _route_table(backend, table_id):
     table = backend.transit_gateways_route_tables.get(table_id)
     if table is None or table.state == "deleted":
-        raise ec2_error("InvalidRouteTableID.NotFound", f"The transitGatewayRouteTable ID '{table_id}' does not exist")
+        # Code and message start observed ("InvalidRouteTableID.NotFound: Transit Gateway Route Table tgw-rtb-…",
+        # terraform-provider-aws #11029, cut there); the tail is the twin's, as for attachments and TGWs.
+        raise ec2_error("InvalidRouteTableID.NotFound",
+                        f"Transit Gateway Route Table {table_id} was deleted or does not exist.")
     return table
 
 
@@ -233,13 +247,15 @@ def _static_route(backend, cidr, attachment_id, blackhole) -> dict:
     """A static route as SearchTransitGatewayRoutes shows it; a blackhole has no attachments (§3.3)."""
     try:
         cidr = str(ipaddress.ip_network(cidr))
-    except ValueError:
+    except ValueError:  # twin wording, in EC2's "Value (x) for parameter y is invalid." form
         raise ec2_error("InvalidParameterValue",
                         f"Value ({cidr}) for parameter destinationCidrBlock is invalid.") from None
     if blackhole:
         return {"DestinationCidrBlock": cidr, "Type": "static", "State": "blackhole"}
     if not attachment_id:
-        raise ec2_error("MissingParameter", "The request must contain the parameter transitGatewayAttachmentId")
+        # Wording of the TGW APIs' MissingParameter (terraform-provider-aws #6664, #13512, there for
+        # TransitGatewayRouteTableId); that a route needs an attachment or Blackhole is the model's rule.
+        raise ec2_error("MissingParameter", "Missing required parameter in request: TransitGatewayAttachmentId.")
     attachment = _owned_attachment(backend, attachment_id)
     return {"DestinationCidrBlock": cidr, "Type": "static", "State": "active",
             "TransitGatewayAttachments": [_attachment_ref(attachment)]}
@@ -282,7 +298,9 @@ def delete_transit_gateway_route(self, transit_gateway_route_table_id, destinati
 
 
 def _propagated_cidrs(attachment) -> list[str]:
-    """What an attachment propagates: a VPC's CIDR, or the prefixes the VPN's BGP sessions learned."""
+    """What an attachment propagates: a VPC's CIDR, or the prefixes the VPN's BGP sessions learned (TGW guide,
+    "How transit gateways work": each VPC's CIDR is propagated; "Transit gateway route tables"; re:Post
+    knowledge-center/transit-gateway-monitor-routes: VPN routes come from BGP)."""
     if attachment.resource_type == "vpc":
         from moto.ec2.models import ec2_backends
 
@@ -297,18 +315,23 @@ def _propagated_cidrs(attachment) -> list[str]:
 
 
 def table_routes(backend, table) -> list[dict]:
-    """Static routes plus routes propagated by attachments whose propagation is enabled; a static
-    route wins over a propagated one; equal propagated prefixes list every attachment (ECMP)."""
-    propagated: dict[str, dict] = {}
+    """Static routes plus routes propagated by attachments whose propagation is enabled. A static route wins
+    over a propagated one (re:Post knowledge-center/transit-gateway-monitor-routes; TGW guide, route evaluation
+    order), a VPC-propagated one over a VPN-propagated one (_PROPAGATION_RANK); equal propagated prefixes of
+    the same rank list every attachment (ECMP: one entry, several attachments, twin invention [unconfirmed])."""
+    propagated: dict[str, tuple[int, dict]] = {}  # cidr -> (rank, route)
     for propagation in table.route_table_propagation:
         attachment = backend.transit_gateway_attachments.get(propagation.transitGatewayAttachmentId)
         if propagation.state != "enabled" or attachment is None or attachment.state != "available":
             continue
+        rank = _PROPAGATION_RANK.get(attachment.resource_type, len(_PROPAGATION_RANK))
         for cidr in _propagated_cidrs(attachment):
-            route = propagated.setdefault(cidr, {"DestinationCidrBlock": cidr, "TransitGatewayAttachments": [],
-                                                 "Type": "propagated", "State": "active"})
-            route["TransitGatewayAttachments"].append(_attachment_ref(attachment))
-    routes = {**propagated, **table.routes}
+            if cidr not in propagated or rank < propagated[cidr][0]:
+                propagated[cidr] = (rank, {"DestinationCidrBlock": cidr, "TransitGatewayAttachments": [],
+                                           "Type": "propagated", "State": "active"})
+            if propagated[cidr][0] == rank:
+                propagated[cidr][1]["TransitGatewayAttachments"].append(_attachment_ref(attachment))
+    routes = {**{cidr: route for cidr, (_, route) in propagated.items()}, **table.routes}
     return [routes[c] for c in sorted(routes, key=ipaddress.ip_network)]
 
 
@@ -414,7 +437,9 @@ def _attachment_action_response(backend_method: str):
 
 
 def _transit_gateway_owner_id(self) -> str:
-    return self.ec2_backend.account_id  # moto answers the resource owner here
+    # Model TransitGatewayAttachment.TransitGatewayOwnerId: "the account that owns the transit gateway"
+    # (moto answers the resource owner); the attachment lives in the TGW owner's backend.
+    return self.ec2_backend.account_id
 
 
 # Filters each describe documents (model), besides tag:<key> and tag-key on tagged resources.

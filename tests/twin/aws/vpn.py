@@ -21,7 +21,7 @@ from moto.ec2.responses.vpn_connections import VPNConnections
 from moto.ec2.utils import add_tag_specification, random_vpn_connection_id
 
 from twin import link
-from twin.aws.common import all_ec2_backends, ec2_error, set_phases, timed_state, with_filters
+from twin.aws.common import all_ec2_backends, ec2_error, set_phases, tgw_not_found, timed_state, with_filters
 from twin.config import settings
 from twin.link_model import AwsTunnel
 
@@ -200,6 +200,8 @@ class TwinVpnConnection(VPNConnection):
                     "LogOptions": {"CloudWatchLogOptions": {"LogEnabled": False}},
                     "EnableTunnelLifecycleControl": False}
             self.tunnels.append(_apply_spec(base, spec))
+        # Captures list TunnelOptions, VgwTelemetry and the XML's tunnels alike, in ascending outside-IP
+        # order (api-samples §1.7, BF-tgw); AWS documents no order.
         self.tunnels.sort(key=lambda t: ipaddress.ip_address(t["OutsideIpAddress"]))
 
     def _cidrs_in_use(self) -> set:
@@ -217,10 +219,14 @@ class TwinVpnConnection(VPNConnection):
 
     @property
     def gateway_association_state(self) -> str:
-        return "disassociated" if self.state == "deleted" else "associated"
+        # Model GatewayAssociationState: associated | not-associated | associating | disassociating; a
+        # deleted connection is no longer associated with its gateway (mapping twin invention [unconfirmed]).
+        return "not-associated" if self.state == "deleted" else "associated"
 
     @property
     def options(self) -> dict:
+        # Model VpnConnectionOptionsSpecification defaults (EnableAcceleration false, StaticRoutesOnly false,
+        # 0.0.0.0/0 both sides, PublicIpv4, ipv4), as the §1.3 composite shows them.
         defaults = {"EnableAcceleration": False, "StaticRoutesOnly": False, "LocalIpv4NetworkCidr": "0.0.0.0/0",
                     "RemoteIpv4NetworkCidr": "0.0.0.0/0", "OutsideIpAddressType": "PublicIpv4",
                     "TunnelInsideIpVersion": "ipv4"}
@@ -321,8 +327,7 @@ def create_vpn_connection(self, vpn_conn_type, customer_gateway_id, vpn_gateway_
     if transit_gateway_id:
         tgw = self.transit_gateways.get(transit_gateway_id)
         if tgw is None or tgw.state in ("deleting", "deleted"):
-            raise ec2_error("InvalidTransitGatewayID.NotFound",
-                            f"The transitGateway ID '{transit_gateway_id}' does not exist")
+            raise tgw_not_found(transit_gateway_id)
         gateway_asn, kind = tgw.options["AmazonSideAsn"], "transit"
     else:
         gateway_asn, kind = _vgw_asn(self.get_vpn_gateway(vpn_gateway_id)), "virtual private"
@@ -361,6 +366,8 @@ def modify_vpn_tunnel_options(self, vpn_connection_id, outside_ip, spec):
                                           "modify it again once it is available.")
     index = next((i for i, t in enumerate(conn.tunnels) if t["OutsideIpAddress"] == outside_ip), None)
     if index is None:
+        # Twin invention [unconfirmed]: no capture of this refusal; InvalidParameterValue in EC2's
+        # "Value (x) for parameter y is invalid." form, naming the model's VpnTunnelOutsideIpAddress.
         raise ec2_error("InvalidParameterValue",
                         f"Value ({outside_ip}) for parameter VpnTunnelOutsideIpAddress is invalid. "
                         f"No tunnel of {conn.id} has this outside IP address.")

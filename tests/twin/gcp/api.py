@@ -37,12 +37,13 @@ def handles(*method_ids: str, blocking: bool = False):
 
 
 def page(req: Request, kind: str, self_link: str, items: list) -> dict:
-    """A list response (``items``, ``nextPageToken``) honouring maxResults/pageToken like every Compute list;
-    the page token is the offset of the next item."""
+    """A list response (``items``, ``nextPageToken``) honouring maxResults (default 500) and pageToken as the
+    discovery document describes every Compute list; the page token is the offset of the next item (an
+    opaque string in the real API)."""
     size = int(req.query.get("maxResults") or 500)
     start = int(req.query.get("pageToken") or 0)
     body = {"kind": kind, "id": self_link.split("/compute/v1/")[1], "selfLink": self_link}
-    if items[start:start + size]:  # an empty list has no "items" key at all
+    if items[start:start + size]:  # empty repeated fields are omitted (ProtoJSON format), so no "items" key
         body["items"] = items[start:start + size]
     if start + size < len(items):
         body["nextPageToken"] = str(start + size)

@@ -46,7 +46,8 @@ def _serve(environ: dict) -> Response:
     if http.path.startswith(discovery.SERVICE_PATH):
         found = discovery.route(http.method, http.path[len(discovery.SERVICE_PATH):])
     if found is None:
-        # Google's front end answers unknown URLs with a bare 404 page.
+        # Google's front end answers unknown URLs with an HTML 404 page ("Error 404 (Not Found)!!1" in
+        # ansible-collections/google.cloud #568); the twin's page is shortened.
         return Response("Not Found", status=404, content_type="text/html; charset=UTF-8")
     method, params = found
     middleware.admit(environ, method["id"])  # counts the call; may raise a throttling Fault
@@ -58,6 +59,7 @@ def _serve(environ: dict) -> Response:
             store.check_region(params["region"])
         handler = HANDLERS.get(method["id"])
         if handler is None:
+            # Twin invention: the real API serves every discovery method; 501 marks what the twin lacks.
             raise GcpError(501, "notImplemented", f"Method {method['id']} is not implemented by the twin.")
         body = discovery.clean_body(method, http.get_data())
         # One request at a time reads or changes the store (the server is threaded).

@@ -43,6 +43,7 @@ class GcpError(Exception):
 
 
 def not_found(path: str) -> GcpError:
+    # api-samples.md §5.2; e.g. "googleapi: Error 404: The resource 'projects/P/zones/Z/disks/D' was not found".
     return GcpError(404, "notFound", f"The resource '{path}' was not found")
 
 

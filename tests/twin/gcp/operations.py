@@ -57,7 +57,10 @@ class Operation:
 
 
 def start(project: str, scope: str, operation_type: str, target: dict | str, error: GcpError | None = None) -> dict:
-    """Record an Operation on ``target`` (a resource, or a link for project-level calls); return its JSON."""
+    """Record an Operation on ``target`` (a resource, or a link for project-level calls); return its JSON.
+    ``operation_type`` is the method's name: discovery says "such as insert, update, or delete"; ``setLabels``
+    (a vpnGateways capture) and ``patch`` (a regional 2026 capture) are observed, the XPN names are the
+    twin's [unconfirmed]."""
     # operation-<epoch ms>-<hex13>-<hex8>-<hex8> (api-samples.md §4.7).
     name = f"operation-{int(time.time() * 1000)}-{secrets.token_hex(7)[:13]}-{secrets.token_hex(4)}-" \
            f"{secrets.token_hex(4)}"

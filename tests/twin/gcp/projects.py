@@ -8,6 +8,8 @@ from twin.gcp.errors import invalid, invalid_usage
 
 
 def project_json(project_id: str) -> dict:
+    # Discovery Project: xpnProjectStatus HOST or UNSPECIFIED_XPN_PROJECT_STATUS; defaultNetworkTier
+    # "Initially ... PREMIUM". Other Project fields (quotas, metadata) are not modelled.
     project = store.state.projects[project_id]
     return {"kind": "compute#project", "id": project.number, "name": project.id,
             "xpnProjectStatus": "HOST" if project.xpn_host else "UNSPECIFIED_XPN_PROJECT_STATUS",

@@ -149,6 +149,9 @@ def _network(req: Request, body: dict) -> dict:
         # (https://cloud.google.com/vpc/docs/legacy). Twin wording.
         raise invalid("resource.autoCreateSubnetworks", "", "Legacy networks are not supported.")
     routing = body.get("routingConfig", {})
+    # Defaults from the discovery field descriptions: bgpBestPathSelectionMode "LEGACY (default)", mtu
+    # "defaults to 1460", enforcement order "Defaults to AFTER_CLASSIC_FIREWALL"; routingMode has no stated
+    # default, REGIONAL is what a network created without one shows (bitfield/gcp testdata/network.hcl).
     return {"description": body.get("description", ""), "autoCreateSubnetworks": body["autoCreateSubnetworks"],
             "routingConfig": {"routingMode": routing.get("routingMode", "REGIONAL"),
                               "bgpBestPathSelectionMode": routing.get("bgpBestPathSelectionMode", "LEGACY")},
@@ -177,12 +180,15 @@ def _subnetwork(req: Request, body: dict) -> dict:
     if "ipCidrRange" not in body:
         raise required("resource.ipCidrRange")
     cidr = _cidr("resource.ipCidrRange", body["ipCidrRange"])
+    # gatewayAddress: the range's second address is its default gateway (cloud.google.com/vpc/docs/subnets,
+    # reserved addresses).
     return {"description": body.get("description", ""), "network": network["selfLink"],
             "ipCidrRange": str(cidr), "gatewayAddress": str(cidr[1]),
             "privateIpGoogleAccess": body.get("privateIpGoogleAccess", False),
             "secondaryIpRanges": body.get("secondaryIpRanges", []), "purpose": body.get("purpose", "PRIVATE"),
             "stackType": body.get("stackType", "IPV4_ONLY"), "fingerprint": store.fingerprint(str(cidr)),
-            "_iam": {"etag": "ACAB"}}  # the etag of an empty Compute IAM policy
+            # An empty policy is {"etag": "ACAB"}, as `gcloud compute networks subnets get-iam-policy` prints it.
+            "_iam": {"etag": "ACAB"}}
 
 
 def _subnet_overlap(req: Request, fields: dict) -> GcpError | None:
@@ -334,8 +340,9 @@ def _vpn_tunnel(req: Request, body: dict) -> dict:
             **({"router": router["selfLink"]} if router else {}), "ikeVersion": ike,
             "sharedSecret": "*" * 13,
             "sharedSecretHash": base64.b64encode(hashlib.sha256(secret.encode()).digest()[:21]).decode(),
-            "localTrafficSelector": body.get("localTrafficSelector", ["0.0.0.0/0"]),
-            "remoteTrafficSelector": body.get("remoteTrafficSelector", ["0.0.0.0/0"]),
+            # Discovery: traffic selectors are "output only for HA VPN tunnels"; an HA tunnel shows
+            # 0.0.0.0/0 on both sides (api-samples.md §4.6).
+            "localTrafficSelector": ["0.0.0.0/0"], "remoteTrafficSelector": ["0.0.0.0/0"],
             **labels_fields(body), "_secret": secret, "_local_ip": local["ipAddress"]}
 
 

@@ -121,7 +121,8 @@ def _router(req: Request, body: dict, current: dict | None = None) -> dict:
     interfaces = _interfaces(req, body, current)
     fields["interfaces"] = interfaces
     fields["bgpPeers"] = _peers(req, body, network, interfaces)
-    return {k: v for k, v in fields.items() if v != []}  # empty lists are absent in API output
+    # Empty lists are absent in API output (ProtoJSON omits empty repeated fields; api-samples.md §4.4).
+    return {k: v for k, v in fields.items() if v != []}
 
 
 ROUTERS = register(Collection("routers", "router", "router", _router))

@@ -98,7 +98,10 @@ def region_link(project: str, region: str) -> str:
 
 
 def project_of(ref: str) -> str:
-    """Seeded project id for a project id or number; 404 for any other project (as the real API)."""
+    """Seeded project id for a project id or number (the discovery ``project`` parameter pattern admits
+    both); any other project is 404 "The resource 'projects/x' was not found", as a real call naming an
+    unknown project answers (googleapi "Error 404: The resource 'projects/xxxxxxxx' was not found" in
+    public troubleshooting notes)."""
     for project in state.projects.values():
         if ref in (project.id, project.number):
             return project.id
@@ -118,8 +121,9 @@ _REF = re.compile(r"projects/(?P<project>[^/]+)/(?:global|regions/(?P<region>[^/
 
 def parse_ref(value: str, field_name: str, collection: str, project: str):
     """Key of the resource a reference field names. Accepts full URLs on either API host and the partial
-    forms ``projects/P/...``, ``global/...`` and ``regions/R/...`` (resolved against the request's project),
-    as Compute does for every reference field."""
+    forms ``projects/P/...``, ``global/...`` and ``regions/R/...`` (resolved against the request's project).
+    The discovery document lists these forms for Firewall.network and NetworkInterface.network ("a full or
+    partial URL"); applying them to every reference field is the twin's generalisation [unconfirmed]."""
     rel = next((value[len(base):] for base in ACCEPTED_BASES if value.startswith(base)), value)
     if rel.startswith(("global/", "regions/")):
         rel = f"projects/{project}/{rel}"
