@@ -142,6 +142,14 @@ def test_external_principal_refused_when_external_sharing_is_off(ram, tgw):
     assert error_code(share, ram=ram, tgw=tgw, allow_external=False) == "OperationNotPermittedException"
 
 
+def test_malformed_resource_arn_is_refused(ram):
+    with pytest.raises(ClientError) as caught:
+        ram.create_resource_share(name="bad", resourceArns=["tgw-0123456789abcdef0"], principals=[SPOKE])
+    assert caught.value.response["Error"] == {"Code": "MalformedArnException",
+                                              "Message": "The specified resource ARN is not valid. Verify the ARN "
+                                                         "and try again."}
+
+
 def test_unknown_share_is_unknown_resource(ram):
     assert error_code(ram.delete_resource_share,
                       resourceShareArn=f"arn:aws:ram:ap-northeast-1:{HUB}:resource-share/nope") == (

@@ -8,10 +8,14 @@ from botocore.exceptions import ClientError
 SPOKE_VPC_CIDR = "10.20.0.0/16"
 
 
-def error_code(call, **kwargs):
+def error_of(call, **kwargs):
     with pytest.raises(ClientError) as caught:
         call(**kwargs)
-    return caught.value.response["Error"]["Code"]
+    return caught.value.response["Error"]
+
+
+def error_code(call, **kwargs):
+    return error_of(call, **kwargs)["Code"]
 
 
 def make_tgw(ec2, **options):
@@ -140,5 +144,40 @@ def test_delete_vpc_attachment_goes_deleting_then_deleted_and_withdraws_routes(e
 
 
 def test_unknown_tgw_is_not_found(ec2):
-    assert error_code(ec2.describe_transit_gateways,
-                      TransitGatewayIds=["tgw-0123456789abcdef0"]) == "InvalidTransitGatewayID.NotFound"
+    error = error_of(ec2.describe_transit_gateways, TransitGatewayIds=["tgw-0123456789abcdef0"])
+    assert (error["Code"], error["Message"]) == (
+        "InvalidTransitGatewayID.NotFound", "The transitGateway ID 'tgw-0123456789abcdef0' does not exist.")
+
+
+def test_unknown_vpc_route_table_and_missing_attachment_are_worded_as_ec2_words_them(ec2):
+    tgw = make_tgw(ec2)
+    _, subnet = hub_vpc(ec2)
+    error = error_of(ec2.create_transit_gateway_vpc_attachment, TransitGatewayId=tgw["TransitGatewayId"],
+                     VpcId="vpc-0123456789abcdef0", SubnetIds=[subnet["SubnetId"]])
+    assert (error["Code"], error["Message"]) == (
+        "InvalidVpcID.NotFound", "The vpc ID 'vpc-0123456789abcdef0' does not exist")
+    error = error_of(ec2.create_transit_gateway_route, TransitGatewayRouteTableId="tgw-rtb-0123456789abcdef0",
+                     DestinationCidrBlock="10.99.0.0/16", Blackhole=True)
+    assert (error["Code"], error["Message"]) == (
+        "InvalidRouteTableID.NotFound",
+        "Transit Gateway Route Table tgw-rtb-0123456789abcdef0 was deleted or does not exist.")
+    error = error_of(ec2.create_transit_gateway_route, DestinationCidrBlock="10.99.0.0/16",
+                     TransitGatewayRouteTableId=tgw["Options"]["AssociationDefaultRouteTableId"])
+    assert (error["Code"], error["Message"]) == (
+        "MissingParameter", "Missing required parameter in request: TransitGatewayAttachmentId.")
+
+
+def test_vpc_attachment_calls_refuse_a_vpn_attachment(ec2):
+    tgw = make_tgw(ec2)
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="35.242.1.10", BgpAsn=65000)["CustomerGateway"]
+    ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw["CustomerGatewayId"],
+                              TransitGatewayId=tgw["TransitGatewayId"])
+    [attachment] = ec2.describe_transit_gateway_attachments(
+        Filters=[{"Name": "resource-type", "Values": ["vpn"]}])["TransitGatewayAttachments"]
+    attachment_id = attachment["TransitGatewayAttachmentId"]
+    error = error_of(ec2.delete_transit_gateway_vpc_attachment, TransitGatewayAttachmentId=attachment_id)
+    assert (error["Code"], error["Message"]) == (
+        "InvalidTransitGatewayAttachmentID.NotFound",
+        f"Transit Gateway VPC Attachment {attachment_id} was deleted or does not exist.")
+    assert ec2.describe_transit_gateway_attachments(
+        TransitGatewayAttachmentIds=[attachment_id])["TransitGatewayAttachments"][0]["State"] == "available"

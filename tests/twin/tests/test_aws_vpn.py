@@ -198,13 +198,15 @@ def test_connection_is_pending_then_available_then_deleting_then_deleted(ec2, tg
     vpn_id = create_vpn(ec2, tgw, cgw)["VpnConnectionId"]
     assert describe(ec2, vpn_id)["State"] == "pending"
     admin.config(latency_scale=0)
-    assert describe(ec2, vpn_id)["State"] == "available"
+    conn = describe(ec2, vpn_id)
+    assert (conn["State"], conn["GatewayAssociationState"]) == ("available", "associated")
     admin.config(latency_scale=1)
     ec2.delete_vpn_connection(VpnConnectionId=vpn_id)
     assert describe(ec2, vpn_id)["State"] == "deleting"
     admin.config(latency_scale=0)
     conn = describe(ec2, vpn_id)
     assert conn["State"] == "deleted" and "CustomerGatewayConfiguration" not in conn
+    assert conn["GatewayAssociationState"] == "not-associated"  # a value of the model's enum
 
 
 def test_unknown_connection_is_not_found(ec2):

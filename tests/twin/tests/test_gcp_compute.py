@@ -293,6 +293,12 @@ def test_tunnel_hides_its_secret_and_reports_link_status(compute, vpn):
     assert ok["vpnGatewayInterface"] == 0  # an omitted interface number is 0
 
 
+def test_ha_tunnel_traffic_selectors_are_output_only(compute, vpn):
+    got = insert(compute, "vpnTunnels", tunnel(0, localTrafficSelector=["10.0.0.0/8"],
+                                                remoteTrafficSelector=["192.168.0.0/16"]))
+    assert (got["localTrafficSelector"], got["remoteTrafficSelector"]) == (["0.0.0.0/0"], ["0.0.0.0/0"])
+
+
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"vpnGatewayInterface": 2}, "resource.vpnGatewayInterface"),
     ({"peerExternalGatewayInterface": 4}, "resource.peerExternalGatewayInterface"),

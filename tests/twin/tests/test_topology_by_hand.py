@@ -56,6 +56,22 @@ def test_built_by_hand_all_four_tunnels_and_sessions_come_up(ec2, compute, topol
     assert tgw_vpn_routes(ec2, t) == advertised
 
 
+def test_a_vpc_propagated_route_wins_over_the_same_prefix_learned_over_vpn(ec2, compute, topology):
+    """TGW route evaluation order: for one destination a VPC-propagated route beats a VPN-propagated one."""
+    t = topology
+    cidr = sorted(subnet_cidrs(compute, t))[0]
+    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]
+    subnet = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock=cidr)["Subnet"]
+    ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=t.tgw_id, VpcId=vpc["VpcId"],
+                                              SubnetIds=[subnet["SubnetId"]])
+    [route] = ec2.search_transit_gateway_routes(
+        TransitGatewayRouteTableId=t.route_table_id,
+        Filters=[{"Name": "route-search.exact-match", "Values": [cidr]}])["Routes"]
+    assert [(a["ResourceType"], a["ResourceId"]) for a in route["TransitGatewayAttachments"]] == [
+        ("vpc", vpc["VpcId"])]
+    assert tgw_vpn_routes(ec2, t) == subnet_cidrs(compute, t) - {cidr}
+
+
 def test_a_tunnel_recreated_with_a_wrong_key_goes_down_alone(ec2, compute, topology):
     t = topology
     replace_tunnel(compute, t, 1, "not_the_aws_key_123")
