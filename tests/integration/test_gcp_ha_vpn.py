@@ -83,7 +83,10 @@ def test_gcp_ha_vpn_lifecycle(twin, gcp, tmp_path):
     facts = results["Publish the tunnels fact"]["ansible_facts"]["gcp_ha_vpn_tunnels"]
     assert [(t["gcp_interface"], t["peer_interface"], t["status"]) for t in facts] == [
         (0, 0, "ESTABLISHED"), (0, 1, "ESTABLISHED"), (1, 2, "ESTABLISHED"), (1, 3, "ESTABLISHED")]
-    assert facts[0]["bgp_ip"] == "169.254.20.2" and facts[0]["bgp_peer_ip"] == "169.254.20.1"
+    # Each session's addresses come from its own AWS tunnel (peer interfaces follow outside-IP order, not CIDRs).
+    for fact, aws in zip(facts, tunnels_vars["gcp_ha_vpn_aws_tunnels"], strict=True):
+        assert (fact["peer_interface"], fact["bgp_ip"], fact["bgp_peer_ip"]) == (
+            aws["peer_interface"], aws["cgw_inside_ip"], aws["aws_inside_ip"])
     assert KEYS[0] not in json.dumps(results)
     router = get(gcp, f"{REGION_PATH}/routers/cr-aws")
     assert sorted(p["peerAsn"] for p in router["bgpPeers"]) == [64512] * 4
