@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-DEFAULT_SEED = Path(__file__).resolve().parents[2] / "inventories" / "sandbox" / "twin_seed.yml"
+DEFAULT_SEED = Path(__file__).resolve().parent / "seed.yml"
 
 
 @dataclass

@@ -56,7 +56,7 @@ def install() -> None:
 
 
 def apply_seed() -> None:
-    """Create what twin_seed.yml lists: spoke VPCs and subnets, each with a Name tag. Twin invention: test
+    """Create what seed.yml lists: spoke VPCs and subnets, each with a Name tag. Twin invention: test
     data standing in for accounts that already exist; it imitates no API behaviour."""
     iam_models.DEFAULT_ACCOUNT_ID = hub_account()
     for account in settings.seed.get("aws", {}).get("accounts", []):
