@@ -21,6 +21,8 @@ options:
     description:
       - Wait until every connection this call created or modified is V(available) again.
       - Connections are waited for together, so two connections take as long as the slowest one.
+      - With V(false), tunnel modifications still wait for each other (AWS refuses one while the connection is
+        not V(available)); only the wait after the last one is skipped.
     type: bool
     default: true
   wait_timeout:

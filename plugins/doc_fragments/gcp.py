@@ -65,7 +65,8 @@ requirements:
 options:
   timeout:
     description:
-      - Seconds to wait for the Compute operations this call starts.
+      - Seconds to wait for each set of Compute operations this call starts (a replacement waits for its
+        deletion, then for its insertion).
       - On expiry the module fails; the operations keep running in the cloud.
     type: int
     default: 600

@@ -19,6 +19,7 @@ try:
     import google.auth
     import google.auth.compute_engine
     import google.auth.exceptions
+    import requests
     from google.auth.transport.requests import AuthorizedSession
     from google.oauth2 import credentials as oauth2
     from google.oauth2 import service_account
@@ -69,16 +70,21 @@ RETRY_REASONS = frozenset(("rateLimitExceeded", "userRateLimitExceeded"))
 class GcpApiError(Exception):
     """Any failed Compute call or operation; ``str()`` is the API's own message."""
 
-    def __init__(self, message, status=None, reasons=(), body=None):
+    def __init__(self, message, status=None, reasons=(), body=None, transient=False):
         super().__init__(message)
         self.message = message
         self.status = status
         self.reasons = tuple(reasons)
         self.body = body
+        self.transient = transient
 
     @property
     def retryable(self):
-        return self.status in RETRY_STATUS or (self.status == 403 and bool(RETRY_REASONS & set(self.reasons)))
+        return (
+            self.transient
+            or self.status in RETRY_STATUS
+            or (self.status == 403 and bool(RETRY_REASONS & set(self.reasons)))
+        )
 
     @classmethod
     def from_response(cls, response):
@@ -144,13 +150,26 @@ def normalize(value):
     return value
 
 
+def compact(mapping):
+    """``mapping`` without its None values: options left unset stay out of a request body."""
+    return {k: v for k, v in mapping.items() if v is not None}
+
+
+def require(options, keys, what):
+    """Raise ValueError naming the ``keys`` a list entry's ``options`` leave unset (suboptions required only
+    with state=present, which an argument spec cannot express)."""
+    missing = [k for k in keys if options[k] is None]
+    if missing:
+        raise ValueError(f"{what} needs {', '.join(missing)}")
+
+
 # A tunnel's secret comes back masked, with an opaque hash; neither is ever shown to the user.
 HIDDEN = ("sharedSecret", "sharedSecretHash")
 
 
 def public(resource):
     """A resource as shown to the user: no secret material, no null fields."""
-    return {k: v for k, v in resource.items() if k not in HIDDEN and v is not None} if resource else None
+    return compact({k: v for k, v in resource.items() if k not in HIDDEN}) if resource else None
 
 
 def plan_change(current, desired, immutable, replace=False):
@@ -198,10 +217,18 @@ class ComputeClient:
     def request(self, method, path, body=None, params=None):
         url = COMPUTE_URL + resource_path(path)
         for attempt in range(self.attempts):
-            response = self.session.request(method, url, json=body, params=params, timeout=130)
-            if response.status_code < 400:
-                return response.json() if response.content else {}
-            error = GcpApiError.from_response(response)
+            try:
+                response = self.session.request(method, url, json=body, params=params, timeout=130)
+            except (requests.ConnectionError, requests.Timeout, google.auth.exceptions.TransportError) as e:
+                # No answer (connection reset, proxy or token endpoint unreachable, timeout): as transient as a
+                # 5xx, and a mutation's requestId makes the resend safe.
+                error = GcpApiError(f"{method} {url}: {e}", transient=True)
+            except (requests.RequestException, google.auth.exceptions.GoogleAuthError) as e:
+                raise GcpApiError(f"{method} {url}: {e}") from e
+            else:
+                if response.status_code < 400:
+                    return response.json() if response.content else {}
+                error = GcpApiError.from_response(response)
             if not error.retryable or attempt == self.attempts - 1:
                 raise error
             # Full jitter: spreads the retries of parallel callers.
@@ -311,7 +338,7 @@ def ensure_resource(module, path, desired, immutable):
         if not module.check_mode:
             module.wait([compute.mutate("DELETE", path)])
         return True, {}, module.diff(current, None)
-    body = {k: v for k, v in desired.items() if v is not None}
+    body = compact(desired)
     action = plan_change(current, body, immutable)
     if current and body.get("description", current.get("description")) != current.get("description"):
         module.warn(f"description of {path} is set at creation only; not replacing it for a description")

@@ -21,6 +21,9 @@ class WiringError(ValueError):
 
 # Two VPN connections of two tunnels, one per GCP HA interface (cloud-constraints.md, topology).
 TUNNEL_COUNT = 4
+# States of a VPN connection that exists: the model's VpnState enum lacks "modifying", which real responses
+# show during ModifyVpnTunnelOptions (api-samples.md, ModifyVpnTunnelOptions); a deleted one stays listed.
+LIVE_VPN_STATES = ["pending", "available", "modifying"]
 
 
 # VpnTunnelOptionsSpecification.TunnelInsideCidr (EC2 API reference): a /30 in 169.254.0.0/16,
@@ -107,15 +110,19 @@ def validate_asn_pair(amazon_side_asn: int, customer_gateway_asn: int,
         raise WiringError(f"{names[1]} {customer_gateway_asn} must differ from {names[0]}")
 
 
+def validate_ipv4(value, where: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except ValueError as e:
+        raise WiringError(f"{where} {value!r} is not an IPv4 address") from e
+
+
 def validate_gcp_interface_ips(ips) -> list[str]:
     """The HA VPN gateway's two interface IPs, in interface order."""
     if not isinstance(ips, list | tuple) or len(ips) != 2:
         raise WiringError(f"exactly two GCP HA VPN interface IPs are required, got {ips!r}")
     for ip in ips:
-        try:
-            ipaddress.IPv4Address(ip)
-        except ValueError as e:
-            raise WiringError(f"GCP HA VPN interface IP {ip!r} is not an IPv4 address") from e
+        validate_ipv4(ip, "GCP HA VPN interface IP")
     if ips[0] == ips[1]:
         raise WiringError(f"GCP HA VPN interface IPs must differ, got {ips[0]!r} twice")
     return list(ips)
@@ -323,10 +330,20 @@ def validate_gcp_inputs(prefix: str, router_asn: int, advertise_mode: str, group
     return True
 
 
+# The aws_tgw_vpn_tunnels members the GCP side reads (docs/architecture.md, the fact contract).
+_AWS_TUNNEL_KEYS = ("outside_ip", "inside_cidr", "pre_shared_key", "amazon_side_asn", "customer_gateway_asn",
+                    "gcp_interface", "peer_interface")
+
+
 def validate_aws_tunnels(aws_tunnels: list[dict], router_asn: int) -> list[dict]:
     """The ``aws_tgw_vpn_tunnels`` fact checked against the Cloud Router, ordered by peer_interface."""
     if not isinstance(aws_tunnels, list) or len(aws_tunnels) != TUNNEL_COUNT:
         raise WiringError(f"exactly {TUNNEL_COUNT} AWS tunnels are required, got {len(aws_tunnels or [])}")
+    for i, t in enumerate(aws_tunnels):
+        # E.g. a fact read without its keys: name the gap instead of failing on a KeyError or a keyless tunnel.
+        missing = [k for k in _AWS_TUNNEL_KEYS if not isinstance(t, dict) or t.get(k) in (None, "")]
+        if missing:
+            raise WiringError(f"AWS tunnel entry {i} lacks {', '.join(missing)}")
     tunnels = sorted(aws_tunnels, key=lambda t: t["peer_interface"])
     if [t["peer_interface"] for t in tunnels] != list(range(TUNNEL_COUNT)):
         raise WiringError("AWS tunnels need peer_interface 0, 1, 2 and 3 once each")

@@ -13,7 +13,8 @@ description:
     C(ModifyVpnTunnelOptions), one tunnel at a time across the whole set; the next tunnel is modified only
     once the connection of the previous one is V(available) again, so never two tunnels are down at once.
   - A connection is identified by its Transit Gateway and its customer gateway (IP address and BGP ASN).
-    Its tunnels are identified by inside CIDR, then by outside IP order, never by position in the response.
+    Its tunnels are identified by inside CIDR, then by key, then by outside IP order, never by position in the
+    response.
   - Replaces M(amazon.aws.ec2_vpc_vpn), which cannot set IKE versions or ciphers and masks returned values.
 options:
   state:
@@ -43,7 +44,7 @@ options:
     required: true
     suboptions:
       customer_gateway_ip:
-        description: The customer gateway's public IP address (for GCP, one HA VPN interface IP).
+        description: The customer gateway's IPv4 address (for GCP, one HA VPN interface IP), once per call.
         type: str
         required: true
       customer_gateway_asn:
@@ -202,7 +203,9 @@ vpn_connections:
       description: Customer gateway IP address.
       type: str
     state:
-      description: Connection state (V(absent) once deleted or when it would be created).
+      description:
+        - Connection state after the call (V(available) once waited for; V(absent) once deleted or when it would
+          be created).
       type: str
       sample: available
     tunnels:
@@ -220,8 +223,6 @@ modified_tunnels:
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _wiring as wiring
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._aws import AwsError, AwsModule
-
-ACTIVE = ["pending", "available", "modifying"]
 
 
 def tunnel_settings_spec():
@@ -286,15 +287,23 @@ ARGUMENT_SPEC = dict(
 
 def validate(params: dict, amazon_side_asn: int | None) -> dict:
     """Check every input AWS would refuse, before any change; return where -> requested inside CIDR."""
-    requested = {}
+    requested, ips = {}, {}
     for i, conn in enumerate(params["connections"]):
         name = f"connections[{i}] ({conn['customer_gateway_ip']})"
+        ip = wiring.validate_ipv4(conn["customer_gateway_ip"], f"{name}: customer_gateway_ip")
+        if ip in ips:
+            raise wiring.WiringError(f"{name}: customer_gateway_ip duplicates {ips[ip]}")
+        ips[ip] = f"connections[{i}]"
         if params["state"] == "present":
             if conn["customer_gateway_asn"] is None:
                 raise wiring.WiringError(f"{name}: customer_gateway_asn is required with state=present")
             wiring.validate_asn(conn["customer_gateway_asn"], f"{name} customer_gateway_asn")
             if amazon_side_asn is not None:
-                wiring.validate_asn_pair(amazon_side_asn, conn["customer_gateway_asn"])
+                wiring.validate_asn_pair(
+                    amazon_side_asn,
+                    conn["customer_gateway_asn"],
+                    ("the Transit Gateway's amazon_side_asn", f"{name} customer_gateway_asn"),
+                )
         if len(conn["tunnels"]) > 2:
             raise wiring.WiringError(f"{name}: a VPN connection has two tunnels, got {len(conn['tunnels'])}")
         for t, tunnel in enumerate(conn["tunnels"]):
@@ -305,6 +314,15 @@ def validate(params: dict, amazon_side_asn: int | None) -> dict:
                 wiring.validate_pre_shared_key(tunnel["pre_shared_key"], where)
     wiring.validate_requested_cidrs(requested, {})
     return requested
+
+
+def summary(tunnel_options: list[dict], moved: dict | None = None) -> list[dict]:
+    """Outside IP and inside CIDR of each described tunnel, in outside-IP order; ``moved``: outside IP -> new CIDR."""
+    return [
+        {"outside_ip": t.get("OutsideIpAddress"), "inside_cidr": (moved or {}).get(t.get("OutsideIpAddress"))
+         or t.get("TunnelInsideCidr")}
+        for t in wiring.sort_tunnels(tunnel_options)
+    ]
 
 
 def plan(params: dict, current: list[dict | None], used_elsewhere: dict[str, str], amazon_side_asn=None) -> list:
@@ -318,7 +336,8 @@ def plan(params: dict, current: list[dict | None], used_elsewhere: dict[str, str
     wiring.validate_requested_cidrs(requested, used_elsewhere)
     taken = set(used_elsewhere) | set(requested.values())
     for conn in current:
-        taken |= {t.get("TunnelInsideCidr") for t in (conn or {}).get("Options", {}).get("TunnelOptions", [])}
+        tunnels = (conn or {}).get("Options", {}).get("TunnelOptions", [])
+        taken |= {t["TunnelInsideCidr"] for t in tunnels if t.get("TunnelInsideCidr")}
     plans = []
     for conn, described in zip(params["connections"], current, strict=True):
         blank = {"inside_cidr": None, "pre_shared_key": None}
@@ -347,19 +366,9 @@ def plan(params: dict, current: list[dict | None], used_elsewhere: dict[str, str
             changes = wiring.tunnel_changes(spec, tunnel)
             if changes:
                 modify.append((tunnel, changes))
-        after = {t["OutsideIpAddress"]: changes.get("TunnelInsideCidr") for t, changes in modify}
+        moved = {t["OutsideIpAddress"]: changes.get("TunnelInsideCidr") for t, changes in modify}
         plans.append(
-            {
-                "create": None,
-                "modify": modify,
-                "tunnels": [
-                    {
-                        "outside_ip": t["OutsideIpAddress"],
-                        "inside_cidr": after.get(t["OutsideIpAddress"]) or t.get("TunnelInsideCidr"),
-                    }
-                    for t in wiring.sort_tunnels(described["Options"]["TunnelOptions"])
-                ],
-            }
+            {"create": None, "modify": modify, "tunnels": summary(described["Options"]["TunnelOptions"], moved)}
         )
     return plans
 
@@ -381,21 +390,19 @@ class VpnConnections:
         states = {c["VpnConnectionId"]: c["State"] for c in listed}
         return {i: states.get(i, "deleted") for i in ids}
 
-    def read(self):
-        """One read of the TGW, its connections and the customer gateways at the requested IPs."""
+    def customer_gateways(self) -> list[dict]:
+        """The available customer gateways at the requested IPs."""
         ips = [c["customer_gateway_ip"] for c in self.params["connections"]]
-        cgws = self.module.call(
+        return self.module.call(
             "describe customer gateways",
             "describe_customer_gateways",
             Filters=[{"Name": "ip-address", "Values": ips}, {"Name": "state", "Values": ["available"]}],
         )["CustomerGateways"]
-        tgw_id = self.params["transit_gateway_id"]
-        connections = []
-        if tgw_id:
-            connections = self.describe(
-                Filters=[{"Name": "transit-gateway-id", "Values": [tgw_id]}, {"Name": "state", "Values": ACTIVE}]
-            )
-        return cgws, connections
+
+    def live(self, tgw_id: str | None = None) -> list[dict]:
+        """The live connections, of one TGW or of the whole region."""
+        tgw = [{"Name": "transit-gateway-id", "Values": [tgw_id]}] if tgw_id else []
+        return self.describe(Filters=[*tgw, {"Name": "state", "Values": wiring.LIVE_VPN_STATES}])
 
     def match(self, cgws, connections):
         """For each requested connection: (its customer gateway or None, its connection or None)."""
@@ -424,7 +431,7 @@ class VpnConnections:
 
     def wait_available(self, ids: list[str]) -> None:
         """Wait for the whole set at once: one describe per poll, so N connections cost one wait."""
-        if not (ids and self.params["wait"]):
+        if not ids:
             return
 
         def all_available():
@@ -440,13 +447,17 @@ class VpnConnections:
             self.params["wait_timeout"],
             self.params["wait_delay"],
         )
+        for entry in self.result["vpn_connections"]:
+            if entry["vpn_connection_id"] in ids:
+                entry["state"] = "available"
 
     def tags(self, kind: str, tags: dict) -> list[dict]:
         return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": str(v)} for k, v in tags.items()]}] if tags else []
 
     def present(self):
-        cgws, connections = self.read()
-        matched = self.match(cgws, connections)
+        tgw_id = self.params["transit_gateway_id"]
+        connections = self.live(tgw_id) if tgw_id else []
+        matched = self.match(self.customer_gateways(), connections)
         ours = {vpn["VpnConnectionId"] for _, vpn in matched if vpn}
         used = {
             t["TunnelInsideCidr"]: c["VpnConnectionId"]
@@ -456,7 +467,7 @@ class VpnConnections:
             if t.get("TunnelInsideCidr")
         }
         plans = plan(self.params, [vpn for _, vpn in matched], used, self.amazon_side_asn())
-        if any(p["create"] for p in plans) and not self.params["transit_gateway_id"] and not self.module.check_mode:
+        if any(p["create"] for p in plans) and not tgw_id and not self.module.check_mode:
             raise AwsError("create VPN connections", "transit_gateway_id is required")
         self.record_diff(matched, plans)
         self.result["changed"] = any(p["create"] or p["modify"] for p in plans)
@@ -473,7 +484,8 @@ class VpnConnections:
             self.result["vpn_connections"].append(entry)
             if p["create"] and not self.module.check_mode:
                 created.append(self.create(conn, cgw, p["create"], entry))
-        self.wait_available(created)
+        if self.params["wait"]:
+            self.wait_available(created)
         self.modify_one_by_one(plans)
 
     def create(self, conn: dict, cgw: dict | None, specs: list[dict], entry: dict) -> str:
@@ -499,11 +511,16 @@ class VpnConnections:
         entry.update(
             vpn_connection_id=vpn["VpnConnectionId"], customer_gateway_id=cgw["CustomerGatewayId"], state=vpn["State"]
         )
+        # The response already carries the outside IPs AWS assigned (CreateVpnConnection, TunnelOptions).
+        if vpn.get("Options", {}).get("TunnelOptions"):
+            entry["tunnels"] = summary(vpn["Options"]["TunnelOptions"])
         return vpn["VpnConnectionId"]
 
     def modify_one_by_one(self, plans):
         """ModifyVpnTunnelOptions takes a tunnel down while it applies: change one tunnel at a time and wait
-        for its connection to be available again before the next (EC2 API reference, ModifyVpnTunnelOptions)."""
+        for its connection to be available again before the next (EC2 API reference, ModifyVpnTunnelOptions).
+        These waits happen whatever O(wait) says: AWS refuses a modification while the connection is not
+        available, and two tunnels down at once would cut the connection."""
         pending = [
             (entry, tunnel, changes)
             for entry, p in zip(self.result["vpn_connections"], plans, strict=True)
@@ -511,21 +528,22 @@ class VpnConnections:
         ]
         if pending and not self.module.check_mode:
             self.wait_available(sorted({e["vpn_connection_id"] for e, _, _ in pending}))
-        for entry, tunnel, changes in pending:
+        for n, (entry, tunnel, changes) in enumerate(pending, start=1):
             vpn_id, ip = entry["vpn_connection_id"], tunnel["OutsideIpAddress"]
             self.result["modified_tunnels"].append(
                 {"vpn_connection_id": vpn_id, "outside_ip": ip, "options": sorted(changes)}
             )
             if self.module.check_mode:
                 continue
-            self.module.call(
+            entry["state"] = self.module.call(
                 f"modify tunnel {ip} of VPN connection {vpn_id}",
                 "modify_vpn_tunnel_options",
                 VpnConnectionId=vpn_id,
                 VpnTunnelOutsideIpAddress=ip,
                 TunnelOptions=changes,
-            )
-            self.wait_available([vpn_id])
+            )["VpnConnection"]["State"]
+            if n < len(pending) or self.params["wait"]:
+                self.wait_available([vpn_id])
 
     def record_diff(self, matched, plans):
         for conn, (_, vpn), p in zip(self.params["connections"], matched, plans, strict=True):
@@ -548,12 +566,13 @@ class VpnConnections:
                 ]
 
     def absent(self):
-        cgws, connections = self.read()
-        matched = self.match(cgws, connections)
+        # One read of the region's live connections: those on the TGW go, the others keep their customer
+        # gateway, which AWS refuses to delete while a connection uses it (IncorrectState).
+        live, tgw_id = self.live(), self.params["transit_gateway_id"]
+        on_tgw = [c for c in live if tgw_id and c.get("TransitGatewayId") == tgw_id]
+        matched = self.match(self.customer_gateways(), on_tgw)
         doomed = [vpn["VpnConnectionId"] for _, vpn in matched if vpn]
-        # A customer gateway that another connection still uses cannot be deleted (IncorrectState): keep it.
-        active = self.describe(Filters=[{"Name": "state", "Values": ACTIVE}])
-        still_used = {c["CustomerGatewayId"] for c in active if c["VpnConnectionId"] not in doomed}
+        still_used = {c["CustomerGatewayId"] for c in live if c["VpnConnectionId"] not in doomed}
         cgw_ids = sorted({cgw["CustomerGatewayId"] for cgw, _ in matched if cgw} - still_used)
         for conn, (cgw, vpn) in zip(self.params["connections"], matched, strict=True):
             self.diff["before"][conn["customer_gateway_ip"]] = vpn and vpn["VpnConnectionId"]

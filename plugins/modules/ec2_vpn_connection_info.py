@@ -6,7 +6,8 @@ module: ec2_vpn_connection_info
 short_description: Read Site-to-Site VPN connections on a Transit Gateway, tunnel by tunnel
 version_added: 0.1.0
 description:
-  - Describes the VPN connections of a Transit Gateway (or the given ids) and their customer gateways.
+  - Describes the live (V(pending), V(available) or V(modifying)) VPN connections of a Transit Gateway (or the
+    given ids) and their customer gateways; deleted and deleting ones are left out.
   - With O(gcp_interface_ips), also returns RV(tunnels), the four tunnels of an AWS <-> GCP HA VPN pairing,
     each matched to its GCP HA interface (by customer gateway IP) and peer interface (by outside IP order).
 options:
@@ -98,7 +99,7 @@ class VpnConnectionInfo:
         self.params = module.params
 
     def __call__(self) -> dict:
-        filters = [{"Name": "state", "Values": ["pending", "available", "modifying"]}]
+        filters = [{"Name": "state", "Values": wiring.LIVE_VPN_STATES}]
         if self.params["transit_gateway_id"]:
             filters.append({"Name": "transit-gateway-id", "Values": [self.params["transit_gateway_id"]]})
         if self.params["vpn_connection_ids"]:

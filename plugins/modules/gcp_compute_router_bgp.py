@@ -153,9 +153,11 @@ action:
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import (
     GcpApiError,
     GcpModule,
+    compact,
     normalize,
     ref_link,
     regional_path,
+    require,
 )
 
 MANAGED = ("bgp", "interfaces", "bgpPeers")
@@ -179,9 +181,7 @@ def desired_bgp(params, current_bgp):
         advertiseMode=params["advertise_mode"],
         # Cleared with DEFAULT: the API refuses groups or ranges unless the mode is CUSTOM.
         advertisedGroups=params["advertised_groups"] if custom else [],
-        advertisedIpRanges=[{k: v for k, v in r.items() if v is not None} for r in params["advertised_ip_ranges"]]
-        if custom
-        else [],
+        advertisedIpRanges=[compact(r) for r in params["advertised_ip_ranges"]] if custom else [],
     )
     if params["keepalive_interval"] is not None:
         bgp["keepaliveInterval"] = params["keepalive_interval"]
@@ -220,9 +220,8 @@ def desired_router(params, current):
         "bgpPeers": _merge(
             current.get("bgpPeers", []),
             [
-                {
-                    k: v
-                    for k, v in {
+                compact(
+                    {
                         "name": p["name"],
                         "interfaceName": p["interface_name"],
                         "ipAddress": p["ip_range"].split("/")[0],
@@ -231,9 +230,8 @@ def desired_router(params, current):
                         "advertisedRoutePriority": p["advertised_route_priority"],
                         # RouterBgpPeer.enable is the string enum TRUE|FALSE (compute v1 reference).
                         "enable": "TRUE" if p["enable"] else "FALSE",
-                    }.items()
-                    if v is not None
-                }
+                    }
+                )
                 for p in peers
             ],
         ),
@@ -246,14 +244,10 @@ def managed(router):
 
 def validate(params):
     if params["state"] == "present":
-        if params["asn"] is None:
-            raise ValueError("asn is required with state=present")
         for p in params["bgp_peers"]:
-            missing = [
-                k for k in ("interface_name", "ip_range", "peer_ip_address", "peer_asn", "vpn_tunnel") if p[k] is None
-            ]
-            if missing:
-                raise ValueError(f"BGP peer {p['name']} needs {', '.join(missing)}")
+            require(
+                p, ("interface_name", "ip_range", "peer_ip_address", "peer_asn", "vpn_tunnel"), f"BGP peer {p['name']}"
+            )
 
 
 def run(module):
@@ -324,6 +318,7 @@ def main():
             ),
             state=dict(type="str", choices=["present", "absent"], default="present"),
         ),
+        required_if=[("state", "present", ("asn",))],
         supports_check_mode=True,
     )
     thing = f"Cloud Router {module.params['name']}"

@@ -102,8 +102,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 tunnels:
-  description: The listed tunnels as the API returns them (without C(sharedSecret)), in the order given; none after
-    O(state=absent).
+  description:
+    - The listed tunnels as the API returns them (without C(sharedSecret) and C(sharedSecretHash)), in the order
+      given; in check mode a changed tunnel as it would be. None after O(state=absent).
   returned: always
   type: list
   elements: dict
@@ -120,10 +121,12 @@ import hmac
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import (
     GcpApiError,
     GcpModule,
+    compact,
     plan_change,
     public,
     ref_link,
     regional_path,
+    require,
 )
 
 FINGERPRINT_LABEL = "psk-fingerprint"
@@ -148,25 +151,27 @@ def key_fingerprint(name, shared_secret):
 
 
 def desired_tunnel(params, tunnel, current):
-    """The vpnTunnels body for one listed tunnel; labels keep ``current``'s when none are given."""
+    """The vpnTunnels insert body for one listed tunnel; labels keep ``current``'s when none are given."""
     project, region = params["project"], params["region"]
     if params["labels"] is None and tunnel["labels"] is None:
         labels = dict((current or {}).get("labels") or {})
     else:
         labels = dict(params["labels"] or {}, **(tunnel["labels"] or {}))
     labels[FINGERPRINT_LABEL] = key_fingerprint(tunnel["name"], tunnel["shared_secret"])
-    return {
-        "name": tunnel["name"],
-        "vpnGateway": ref_link(params["vpn_gateway"], project, "vpnGateways", region),
-        "vpnGatewayInterface": tunnel["vpn_gateway_interface"],
-        "peerExternalGateway": ref_link(params["peer_external_gateway"], project, "externalVpnGateways"),
-        "peerExternalGatewayInterface": tunnel["peer_external_gateway_interface"],
-        "router": ref_link(params["router"], project, "routers", region),
-        "ikeVersion": params["ike_version"],
-        "sharedSecret": tunnel["shared_secret"],
-        "description": tunnel["description"],
-        "labels": labels,
-    }
+    return compact(
+        {
+            "name": tunnel["name"],
+            "vpnGateway": ref_link(params["vpn_gateway"], project, "vpnGateways", region),
+            "vpnGatewayInterface": tunnel["vpn_gateway_interface"],
+            "peerExternalGateway": ref_link(params["peer_external_gateway"], project, "externalVpnGateways"),
+            "peerExternalGatewayInterface": tunnel["peer_external_gateway_interface"],
+            "router": ref_link(params["router"], project, "routers", region),
+            "ikeVersion": params["ike_version"],
+            "sharedSecret": tunnel["shared_secret"],
+            "description": tunnel["description"],
+            "labels": labels,
+        }
+    )
 
 
 def plan_tunnel(current, desired):
@@ -184,13 +189,11 @@ def managed_view(tunnel, desired):
 def validate(params):
     if params["state"] == "present":
         for tunnel in params["tunnels"]:
-            missing = [
-                k
-                for k in ("vpn_gateway_interface", "peer_external_gateway_interface", "shared_secret")
-                if tunnel[k] is None
-            ]
-            if missing:
-                raise ValueError(f"tunnel {tunnel['name']} needs {', '.join(missing)}")
+            require(
+                tunnel,
+                ("vpn_gateway_interface", "peer_external_gateway_interface", "shared_secret"),
+                f"tunnel {tunnel['name']}",
+            )
     names = [t["name"] for t in params["tunnels"]]
     if len(set(names)) != len(names):
         raise ValueError("tunnel names must be unique")
@@ -206,7 +209,8 @@ def run(module):
     if present:
         desired = {n: desired_tunnel(p, t, current[n]) for n, t in ((t["name"], t) for t in p["tunnels"])}
         actions = {n: plan_tunnel(current[n], d) for n, d in desired.items()}
-        after = {n: dict(current[n] or {}, **d) for n, d in desired.items()}
+        # A tunnel left alone is shown as read; a changed one as it would be (check mode).
+        after = {n: dict(current[n] or {}, **d) if actions[n] else current[n] for n, d in desired.items()}
     else:
         desired = current
         actions = {n: "delete" if cur else None for n, cur in current.items()}
@@ -227,11 +231,7 @@ def run(module):
             + [compute.set_labels(current[n], desired[n]["labels"]) for n, a in actions.items() if a == "labels"]
         )
         module.wait(
-            [
-                compute.mutate("POST", collection, {k: v for k, v in desired[n].items() if v is not None})
-                for n, a in actions.items()
-                if a in ("create", "replace")
-            ]
+            [compute.mutate("POST", collection, desired[n]) for n, a in actions.items() if a in ("create", "replace")]
         )
         if present:
             existing = {t["name"]: t for t in compute.list(collection)}

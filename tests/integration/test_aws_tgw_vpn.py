@@ -89,8 +89,10 @@ def watching(interval=0.1):
 
     def sample():
         while not stop.is_set():
-            samples.append((ec2.describe_vpn_connections()["VpnConnections"],
-                            ec2.describe_customer_gateways()["CustomerGateways"]))
+            # Gateways first: a gateway seen deleted must then show its connection deleted, whereas read the
+            # other way round the play may delete both between the two reads.
+            cgws = ec2.describe_customer_gateways()["CustomerGateways"]
+            samples.append((ec2.describe_vpn_connections()["VpnConnections"], cgws))
             stop.wait(interval)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -265,3 +267,13 @@ def test_an_adopted_tgw_gets_the_connections_and_outlives_absent(tmp_path, ec2):
     assert gone.stats["failures"] == 0 and connections(ec2) == {}
     # Not created by the role: kept, whatever is attached.
     assert ec2.describe_transit_gateways(TransitGatewayIds=[tgw])["TransitGateways"][0]["State"] == "available"
+
+
+def test_another_teams_tgw_with_our_name_as_description_is_not_adopted(tmp_path, ec2):
+    theirs = ec2.create_transit_gateway(Description="adoption-guard")["TransitGateway"]["TransitGatewayId"]
+    run = play(tmp_path, {"aws_tgw_vpn_name": "adoption-guard"})
+    failed = [r["msg"] for r in run.results.values() if r.get("failed")]
+    assert run.stats["failures"] == 1 and f"Transit Gateway {theirs} has the description adoption-guard" in failed[0]
+    tags = ec2.describe_transit_gateways(TransitGatewayIds=[theirs])["TransitGateways"][0].get("Tags", [])
+    assert tags == []
+    ec2.delete_transit_gateway(TransitGatewayId=theirs)

@@ -1,4 +1,6 @@
+import google.auth.exceptions
 import pytest
+import requests
 from unit.plugins.modules.gcp_compute_fake import FakeCompute, Response, error
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _gcp
@@ -40,6 +42,24 @@ def test_retries_give_up_after_the_last_attempt():
     with pytest.raises(_gcp.GcpApiError, match="down"):
         compute.request("GET", "projects/p")
     assert len(sleeps) == 2
+
+
+def test_no_answer_is_retried_like_a_5xx():
+    fake = FakeCompute()
+    fake.add("projects/p/global/networks/vpc")
+    fake.script = [requests.ConnectionError("Connection reset by peer"), requests.ReadTimeout("read timed out")]
+    compute, sleeps = client(fake)
+    assert compute.get("projects/p/global/networks/vpc")["name"] == "vpc"
+    assert len(sleeps) == 2
+
+
+def test_refused_credentials_fail_at_once_as_an_api_error():
+    fake = FakeCompute()
+    fake.script = [google.auth.exceptions.RefreshError("invalid_grant: Invalid JWT Signature.")]
+    compute, sleeps = client(fake)
+    with pytest.raises(_gcp.GcpApiError, match="invalid_grant: Invalid JWT Signature") as e:
+        compute.get("projects/p/global/networks/vpc")
+    assert (e.value.retryable, sleeps) == (False, [])
 
 
 def test_get_returns_none_on_404_and_list_follows_pages():

@@ -36,6 +36,8 @@ def test_plan_maps_each_aws_tunnel_to_its_interfaces_and_addresses():
     (lambda t: t[0].update(amazon_side_asn=65000), "amazon_side_asn 65000 equals the Cloud Router ASN"),
     (lambda t: t[3].update(inside_cidr=CIDRS[0]), "duplicates AWS tunnel 0"),
     (lambda t: t[2].update(inside_cidr="169.254.169.252/30"), "is reserved by AWS"),
+    (lambda t: t[1].update(pre_shared_key=None), "AWS tunnel entry 1 lacks pre_shared_key"),
+    (lambda t: t[2].pop("peer_interface"), "AWS tunnel entry 2 lacks peer_interface"),
 ])
 def test_plan_refuses_wiring_that_would_not_come_up(change, message):
     tunnels = aws_tunnels()

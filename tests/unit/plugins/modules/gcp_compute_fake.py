@@ -37,7 +37,8 @@ def error(status, message, reason="invalid"):
 
 
 class FakeCompute:
-    """Resources by path; ``calls`` records (method, path) of every request; ``script`` queues canned answers."""
+    """Resources by path; ``calls`` records (method, path) of every request; ``script`` queues canned answers
+    (a Response, or an exception to raise as the transport would)."""
 
     def __init__(self):
         self.store = {}
@@ -59,7 +60,10 @@ class FakeCompute:
         path = url[len(BASE) :]
         self.calls.append((method, path))
         if self.script:
-            return self.script.pop(0)
+            answer = self.script.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
         return getattr(self, "_" + method.lower())(path, json)
 
     def _op(self, path):

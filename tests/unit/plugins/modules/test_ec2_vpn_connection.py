@@ -84,7 +84,13 @@ def test_plan_moves_a_cidr_in_place():
     (connections(([{"inside_cidr": CIDRS[0]}], [])), {CIDRS[0]: "vpn-other"}, "overlaps one used by vpn-other"),
     (connections(([{"pre_shared_key": "has-dash-key"}], [])), {}, "tunnels\\[0\\]: pre-shared key may only contain"),
     (connections(([{}, {}, {}], [])), {}, r"connections\[0\] \(34.157.0.10\): a VPN connection has two tunnels, got 3"),
-    ([dict(connections()[0], customer_gateway_asn=64512)], {}, "bgp_asn 64512 must differ from amazon_side_asn"),
+    ([dict(connections()[0], customer_gateway_asn=64512)], {},
+     r"connections\[0\] \(34.157.0.10\) customer_gateway_asn 64512 must differ from the Transit Gateway's "
+     "amazon_side_asn"),
+    ([dict(connections()[0], customer_gateway_ip="34.157.0")], {},
+     r"connections\[0\] \(34.157.0\): customer_gateway_ip '34.157.0' is not an IPv4 address"),
+    ([connections()[0], connections()[0]], {},
+     r"connections\[1\] \(34.157.0.10\): customer_gateway_ip duplicates connections\[0\]"),
     ([dict(connections()[0], customer_gateway_asn=65535)], {}, "customer_gateway_asn: ASN 65535 is not private"),
 ])
 def test_plan_refuses_what_aws_would(conns, used, message):
@@ -110,8 +116,11 @@ def test_create_on_an_empty_account_then_rerun_changes_nothing(ec2):
     assert create["Options"]["TunnelOptions"] == [settings_spec("169.254.0.4/30"), settings_spec("169.254.0.8/30")]
     assert create["TagSpecifications"] == [
         {"ResourceType": "vpn-connection", "Tags": [{"Key": "Name", "Value": "if0"}]}]
+    # What the user reads is the state after the wait, with the outside IPs AWS assigned on creation.
     assert [(c["customer_gateway_ip"], c["state"]) for c in result["vpn_connections"]] == [
-        (IPS[0], "pending"), (IPS[1], "pending")]
+        (IPS[0], "available"), (IPS[1], "available")]
+    assert result["vpn_connections"][0]["tunnels"] == [{"outside_ip": "3.0.2.1", "inside_cidr": "169.254.0.4/30"},
+                                                       {"outside_ip": "3.0.2.2", "inside_cidr": "169.254.0.8/30"}]
     assert result["vpn_connections"][0]["vpn_connection_id"] in ec2.vpns
     assert result["diff"]["before"] == {IPS[0]: None, IPS[1]: None}
     assert secrets_in(result, ec2) == []
@@ -190,11 +199,25 @@ def test_a_setting_on_all_four_tunnels_is_changed_one_tunnel_at_a_time(ec2):
     assert {t["Phase1LifetimeSeconds"] for v in ec2.vpns.values() for t in v["Options"]["TunnelOptions"]} == {14400}
 
 
+def test_without_wait_tunnels_are_still_changed_one_at_a_time(ec2):
+    existing(ec2)
+    result = run_module(mod, args(wait=False, tunnel_settings={"phase1_lifetime_seconds": 14400}))
+    assert result.get("failed") is None and len(result["modified_tunnels"]) == 4
+    # AWS refuses a modification while the connection is modifying: each waits for the previous one; only
+    # the wait after the last is skipped, and the user sees that connection still modifying.
+    names = [n for n, _ in ec2.calls if n != "describe_transit_gateways"]
+    first = names.index("modify_vpn_tunnel_options")
+    one_and_wait = ["modify_vpn_tunnel_options", "describe_vpn_connections", "describe_vpn_connections"]
+    assert names[first:] == one_and_wait * 3 + ["modify_vpn_tunnel_options"]
+    assert [c["state"] for c in result["vpn_connections"]] == ["available", "modifying"]
+
+
 def test_absent_deletes_connections_then_their_gateways_and_is_idempotent(ec2):
     existing(ec2)
     result = run_module(mod, args(state="absent", connections=[{"customer_gateway_ip": ip} for ip in IPS]))
     assert result["changed"] is True
     names = [n for n, _ in ec2.calls]
+    assert names[:names.index("delete_vpn_connection")] == ["describe_vpn_connections", "describe_customer_gateways"]
     # Connections first; their gateways once a describe shows them deleted (AWS refuses it before).
     assert names[names.index("delete_vpn_connection"):] == (
         ["delete_vpn_connection"] * 2 + ["describe_vpn_connections"] * 2 + ["delete_customer_gateway"] * 2)

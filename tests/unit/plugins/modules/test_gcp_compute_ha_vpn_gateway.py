@@ -54,6 +54,13 @@ def test_absent_deletes_once(compute):
     assert PATH not in compute.store
 
 
+def test_absent_in_check_mode_shows_the_deletion_and_keeps_the_gateway(compute):
+    compute.add(PATH, network=NETWORK)
+    result = run_module(mod, {"name": "gw", "region": "r", "state": "absent"}, check=True, diff=True)
+    assert (result["changed"], result["diff"]["before"]["name"], result["diff"]["after"]) == (True, "gw", {})
+    assert compute.mutations() == [] and PATH in compute.store
+
+
 def test_api_error_fails_with_the_api_message(compute):
     compute.add(PATH, network=NETWORK)
     from unit.plugins.modules.gcp_compute_fake import error

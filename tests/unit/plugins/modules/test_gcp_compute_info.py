@@ -1,3 +1,4 @@
+import requests
 from unit.plugins.modules import gcp_compute_fake
 from unit.plugins.modules.gcp_compute_fake import error, run_module
 
@@ -21,6 +22,15 @@ def test_tunnel_info_fails_with_the_api_message(compute):
     compute.script = [error(403, "Required 'compute.vpnTunnels.list' permission", "forbidden")]
     result = run_module(tunnel_mod, {"region": "r"})
     assert result["msg"] == "Failed to read VPN tunnels in r: Required 'compute.vpnTunnels.list' permission"
+
+
+def test_unreachable_endpoint_fails_with_the_cause_after_retries(compute, monkeypatch):
+    monkeypatch.setattr(gcp_compute_fake._gcp.random, "uniform", lambda low, high: 0)  # no real backoff
+    compute.script = [requests.ConnectionError("Cannot connect to proxy.")] * 8
+    result = run_module(tunnel_mod, {"region": "r"})
+    assert result["failed"] is True and len(compute.calls) == 8
+    assert result["msg"] == ("Failed to read VPN tunnels in r: GET https://compute.googleapis.com/compute/v1/projects/p/"
+                             "regions/r/vpnTunnels: Cannot connect to proxy.")
 
 
 def test_router_status_reports_peers_and_absence(compute):

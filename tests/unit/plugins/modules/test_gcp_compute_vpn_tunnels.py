@@ -49,6 +49,14 @@ def test_converges_all_tunnels_in_one_call_then_no_change(compute):
     assert compute.store[COLLECTION + "/t0"]["vpnGatewayInterface"] == 0
 
 
+def test_unchanged_tunnels_are_returned_as_read(compute):
+    first = args()
+    first["tunnels"][0]["description"] = "to AWS"
+    run_module(mod, first)
+    again = run_module(mod, args())  # no description given: never an update, and the tunnel still has one
+    assert again["changed"] is False and again["tunnels"][0]["description"] == "to AWS"
+
+
 def test_rotated_key_replaces_only_that_tunnel(compute):
     run_module(mod, args())
     compute.calls.clear()
@@ -77,6 +85,8 @@ def test_check_and_diff_never_show_the_secret(compute):
 def test_absent_deletes_listed_tunnels_then_reports_no_change(compute):
     run_module(mod, args())
     names = {"region": "r", "state": "absent", "tunnels": [{"name": "t0"}, {"name": "t1"}]}
+    checked = run_module(mod, names, check=True)
+    assert checked["actions"] == {"t0": "delete", "t1": "delete"} and len(compute.store) == 2
     assert run_module(mod, names)["changed"] is True
     assert run_module(mod, names)["changed"] is False
     assert compute.store == {}
