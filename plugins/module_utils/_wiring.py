@@ -233,9 +233,10 @@ def tunnel_changes(spec: dict, current: dict) -> dict:
     }
 
 
-def redact(spec: dict) -> dict:
-    """A spec fit for diff output and logs: the key is replaced by a marker."""
-    return {k: ("<hidden>" if k == SECRET_MEMBER else v) for k, v in spec.items()}
+def redact(spec: dict, marker: str = "<hidden>") -> dict:
+    """A spec fit for diff output and logs: the key is replaced by a marker (a rotated key by another one,
+    so that a diff still shows that it changes)."""
+    return {k: (marker if k == SECRET_MEMBER else v) for k, v in spec.items()}
 
 
 def describe_as_spec(tunnel: dict) -> dict:

@@ -141,7 +141,8 @@ attributes:
     description: Reads the current state and reports what would be created, modified or deleted; makes no change.
   diff_mode:
     support: full
-    description: Returns each connection's tunnel options before and after; keys are shown as C(<hidden>).
+    description: Returns each connection's tunnel options before and after; keys are shown as C(<hidden>), a key
+      about to be rotated as C(<hidden, rotated>).
 author:
   - cloudbridge network engineering
 extends_documentation_fragment:
@@ -562,7 +563,8 @@ class VpnConnections:
             else:
                 changed = {t["OutsideIpAddress"]: c for t, c in p["modify"]}
                 self.diff["after"][key] = [
-                    {**b, **wiring.redact(changed.get(b["OutsideIpAddress"], {}))} for b in before
+                    {**b, **wiring.redact(changed.get(b["OutsideIpAddress"], {}), marker="<hidden, rotated>")}
+                    for b in before
                 ]
 
     def absent(self):

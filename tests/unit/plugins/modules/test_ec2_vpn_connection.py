@@ -175,7 +175,9 @@ def test_rotating_one_key_modifies_that_tunnel_only_and_never_shows_a_key(ec2):
         assert result["changed"] is True
         assert result["modified_tunnels"] == [
             {"vpn_connection_id": "vpn-0002", "outside_ip": "3.0.0.2", "options": ["PreSharedKey"]}]
-        assert result["diff"]["after"][IPS[0]][1]["PreSharedKey"] == "<hidden>"
+        assert result["diff"]["before"][IPS[0]][1]["PreSharedKey"] == "<hidden>"
+        assert result["diff"]["after"][IPS[0]][1]["PreSharedKey"] == "<hidden, rotated>"
+        assert result["diff"]["after"][IPS[0]][0]["PreSharedKey"] == "<hidden>"
         assert secrets_in(result, ec2) == []
         assert ec2.mutations() == ([] if check else ["modify_vpn_tunnel_options"])
     tunnel = next(t for t in ec2.vpns["vpn-0002"]["Options"]["TunnelOptions"] if t["OutsideIpAddress"] == "3.0.0.2")
