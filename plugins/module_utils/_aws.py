@@ -34,7 +34,7 @@ class AwsError(Exception):
 
 
 class AwsModule(AnsibleAWSModule):
-    """AnsibleAWSModule + ``call()``, ``wait_until()`` and ``run()``."""
+    """AnsibleAWSModule + ``call()``, ``amazon_side_asn()``, ``wait_until()`` and ``run()``."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -55,6 +55,15 @@ class AwsModule(AnsibleAWSModule):
             raise AwsError(action, f"{error.get('Code')}: {error.get('Message')}", e.response) from e
         except botocore.exceptions.BotoCoreError as e:
             raise AwsError(action, e) from e
+
+    def amazon_side_asn(self, tgw_id: str | None, known: int | None) -> int | None:
+        """The Transit Gateway's Amazon-side ASN: ``known`` when the caller passed it (a role that has just read
+        the Transit Gateway), else read with DescribeTransitGateways; None when neither is given."""
+        if known is not None or not tgw_id:
+            return known
+        action = f"describe transit gateway {tgw_id}"
+        tgws = self.call(action, "describe_transit_gateways", TransitGatewayIds=[tgw_id])["TransitGateways"]
+        return tgws[0]["Options"]["AmazonSideAsn"]
 
     def wait_until(self, action: str, predicate, timeout: int, delay: float):
         """Poll ``predicate()`` until it returns a truthy value; AwsError(action) after ``timeout`` seconds."""

@@ -27,9 +27,10 @@ options:
     default: present
   amazon_side_asn:
     description:
-      - The Amazon-side ASN the Transit Gateway will have, checked against O(connections[].customer_gateway_asn)
-        when O(transit_gateway_id) is not set yet (check mode before the Transit Gateway exists).
-      - Ignored when O(transit_gateway_id) is set; the Transit Gateway's actual ASN is checked instead.
+      - The Transit Gateway's Amazon-side ASN, checked against O(connections[].customer_gateway_asn).
+      - Omitted, it is read from O(transit_gateway_id). Set it when you have just read the Transit Gateway (it
+        is then not read again), or to the ASN it will have when O(transit_gateway_id) is not set yet (check
+        mode before the Transit Gateway exists).
     type: int
   transit_gateway_id:
     description:
@@ -320,8 +321,10 @@ def validate(params: dict, amazon_side_asn: int | None) -> dict:
 def summary(tunnel_options: list[dict], moved: dict | None = None) -> list[dict]:
     """Outside IP and inside CIDR of each described tunnel, in outside-IP order; ``moved``: outside IP -> new CIDR."""
     return [
-        {"outside_ip": t.get("OutsideIpAddress"), "inside_cidr": (moved or {}).get(t.get("OutsideIpAddress"))
-         or t.get("TunnelInsideCidr")}
+        {
+            "outside_ip": t.get("OutsideIpAddress"),
+            "inside_cidr": (moved or {}).get(t.get("OutsideIpAddress")) or t.get("TunnelInsideCidr"),
+        }
         for t in wiring.sort_tunnels(tunnel_options)
     ]
 
@@ -421,15 +424,6 @@ class VpnConnections:
             matched.append((cgw or (candidates[0] if candidates else None), vpn))
         return matched
 
-    def amazon_side_asn(self):
-        tgw_id = self.params["transit_gateway_id"]
-        if not tgw_id:
-            return self.params["amazon_side_asn"]
-        tgws = self.module.call(
-            f"describe transit gateway {tgw_id}", "describe_transit_gateways", TransitGatewayIds=[tgw_id]
-        )["TransitGateways"]
-        return tgws[0]["Options"]["AmazonSideAsn"]
-
     def wait_available(self, ids: list[str]) -> None:
         """Wait for the whole set at once: one describe per poll, so N connections cost one wait."""
         if not ids:
@@ -467,7 +461,8 @@ class VpnConnections:
             for t in c["Options"]["TunnelOptions"]
             if t.get("TunnelInsideCidr")
         }
-        plans = plan(self.params, [vpn for _, vpn in matched], used, self.amazon_side_asn())
+        asn = self.module.amazon_side_asn(tgw_id, self.params["amazon_side_asn"])
+        plans = plan(self.params, [vpn for _, vpn in matched], used, asn)
         if any(p["create"] for p in plans) and not tgw_id and not self.module.check_mode:
             raise AwsError("create VPN connections", "transit_gateway_id is required")
         self.record_diff(matched, plans)

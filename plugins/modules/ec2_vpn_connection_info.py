@@ -25,6 +25,12 @@ options:
       - Each must be the IP of a customer gateway with one connection among those read.
     type: list
     elements: str
+  amazon_side_asn:
+    description:
+      - The Amazon-side ASN of the connections' Transit Gateway, returned in RV(tunnels).
+      - Omitted, it is read from the Transit Gateway. Set it when you have just read the Transit Gateway (it is
+        then not read again).
+    type: int
   include_pre_shared_keys:
     description:
       - Return each tunnel's pre-shared key (in RV(tunnels) and RV(vpn_connections)).
@@ -136,12 +142,8 @@ class VpnConnectionInfo:
             tgw_ids = sorted({c["TransitGatewayId"] for c in connections if c.get("TransitGatewayId")})
             if len(tgw_ids) != 1:
                 raise wiring.WiringError(f"expected the connections of one transit gateway, found {tgw_ids}")
-            tgw = self.module.call(
-                f"describe transit gateway {tgw_ids[0]}", "describe_transit_gateways", TransitGatewayIds=tgw_ids
-            )["TransitGateways"][0]
-            return wiring.build_aws_tunnels(
-                connections, {g["CustomerGatewayId"]: g for g in cgws}, ips, tgw["Options"]["AmazonSideAsn"]
-            )
+            asn = self.module.amazon_side_asn(tgw_ids[0], self.params["amazon_side_asn"])
+            return wiring.build_aws_tunnels(connections, {g["CustomerGatewayId"]: g for g in cgws}, ips, asn)
         except wiring.WiringError as e:
             raise AwsError("match VPN tunnels to the GCP HA VPN interfaces", e) from e
 
@@ -153,6 +155,7 @@ def main():
             vpn_connection_ids=dict(type="list", elements="str", default=[]),
             gcp_interface_ips=dict(type="list", elements="str"),
             include_pre_shared_keys=dict(type="bool", default=False),
+            amazon_side_asn=dict(type="int"),
         ),
         supports_check_mode=True,
     )

@@ -89,6 +89,14 @@ options:
         description: Whether the session is enabled.
         type: bool
         default: true
+  defer_bgp_peers:
+    description:
+      - Apply O(bgp_peers) only when they change nothing; otherwise create or update the router without touching
+        its interfaces and peers (the tunnels they link may not exist yet) and return RV(bgp_peers_pending).
+      - For a caller that must create the router before its tunnels and wire it after them, the call after the
+        tunnels is needed only when RV(bgp_peers_pending). Used with O(state=present) only.
+    type: bool
+    default: false
   state:
     description: See the description for what O(state=absent) removes.
     type: str
@@ -109,33 +117,33 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Router first (tunnels reference it)
+- name: Router first (tunnels reference it); its sessions too if they are already in place
   cloudbridge.hybrid_vpn.gcp_compute_router_bgp:
-    project: cb-net-host
-    auth_kind: application
-    region: asia-northeast1
-    name: cr-aws
-    network: vpc-hub
-    asn: 65000
+    <<: &router
+      project: cb-net-host
+      auth_kind: application
+      region: asia-northeast1
+      name: cr-aws
+      network: vpc-hub
+      asn: 65000
+      advertise_mode: CUSTOM
+      advertised_groups: [ALL_SUBNETS]
+      advertised_ip_ranges: [{range: 10.200.0.0/16}]
+      bgp_peers:
+        - name: aws-bgp-0
+          interface_name: aws-if-0
+          ip_range: 169.254.10.2/30
+          peer_ip_address: 169.254.10.1
+          peer_asn: 64512
+          vpn_tunnel: aws-tunnel-0
+    defer_bgp_peers: true
+  register: router
 
-- name: Then its four sessions, in one patch
-  cloudbridge.hybrid_vpn.gcp_compute_router_bgp:
-    project: cb-net-host
-    auth_kind: application
-    region: asia-northeast1
-    name: cr-aws
-    network: vpc-hub
-    asn: 65000
-    advertise_mode: CUSTOM
-    advertised_groups: [ALL_SUBNETS]
-    advertised_ip_ranges: [{range: 10.200.0.0/16}]
-    bgp_peers:
-      - name: aws-bgp-0
-        interface_name: aws-if-0
-        ip_range: 169.254.10.2/30
-        peer_ip_address: 169.254.10.1
-        peer_asn: 64512
-        vpn_tunnel: aws-tunnel-0
+# ... create the tunnels (cloudbridge.hybrid_vpn.gcp_compute_vpn_tunnels) ...
+
+- name: Then its sessions, in one patch, when they were left for after the tunnels
+  cloudbridge.hybrid_vpn.gcp_compute_router_bgp: *router
+  when: router.bgp_peers_pending
 """
 
 RETURN = r"""
@@ -148,6 +156,10 @@ action:
   returned: changed
   type: str
   choices: [create, patch, delete]
+bgp_peers_pending:
+  description: Whether O(bgp_peers) were left unapplied by O(defer_bgp_peers) and need a call without it.
+  returned: with O(state=present)
+  type: bool
 """
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import (
@@ -160,7 +172,8 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import
     require,
 )
 
-MANAGED = ("bgp", "interfaces", "bgpPeers")
+WIRING = ("interfaces", "bgpPeers")
+MANAGED = ("bgp", *WIRING)
 
 
 def _merge(current_items, desired_items, removed_names=()):
@@ -238,8 +251,8 @@ def desired_router(params, current):
     }
 
 
-def managed(router):
-    return normalize({k: router.get(k) for k in MANAGED}) if router else None
+def managed(router, keys=MANAGED):
+    return normalize({k: router.get(k) for k in keys}) if router else None
 
 
 def validate(params):
@@ -263,6 +276,10 @@ def run(module):
     if current is None and p["state"] == "absent":
         return dict(changed=False, router={})
     body = desired_router(p, current)
+    pending = p["defer_bgp_peers"] and managed(current or {}, WIRING) != managed(body, WIRING)
+    if pending:
+        # The interfaces link tunnels by name and the API refuses a link to a tunnel that does not exist yet.
+        body = dict(body, **{k: (current or {}).get(k, []) for k in WIRING})
     if current is None:
         if not p["network"]:
             raise ValueError("network is required to create the router")
@@ -271,10 +288,11 @@ def run(module):
         if p["description"]:
             body["description"] = p["description"]
     elif managed(current) == managed(body):
-        return dict(changed=False, router=current)
+        return dict(changed=False, router=current, bgp_peers_pending=pending)
     else:
         action = "patch"
-    result = dict(changed=True, action=action, **module.diff(managed(current), managed(body)))
+    result = dict(changed=True, action=action, bgp_peers_pending=pending,
+                  **module.diff(managed(current), managed(body)))
     if module.check_mode:
         return dict(result, router=dict(current or {}, **body))
     collection = path.rsplit("/", 1)[0]
@@ -316,6 +334,7 @@ def main():
                     enable=dict(type="bool", default=True),
                 ),
             ),
+            defer_bgp_peers=dict(type="bool", default=False),
             state=dict(type="str", choices=["present", "absent"], default="present"),
         ),
         required_if=[("state", "present", ("asn",))],

@@ -1,6 +1,7 @@
 """aws_tgw_vpn on the AWS twin at 1/60 of real latency: check mode on an empty account, converge, idempotence,
 check mode on a converged account, the fact against describe (also with tunnels listed in reverse), waiting for
-both connections together, in-place rotation, one tunnel at a time, validation before any change, teardown.
+both connections together, in-place rotation, one tunnel at a time, validation before any change, teardown
+(a Transit Gateway the role created is kept while something else is attached).
 Cloud state is read back with plain boto3, while the play runs too."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import contextlib
 import itertools
 import json
 import threading
+import time
 from datetime import datetime
 
 import boto3
@@ -277,3 +279,39 @@ def test_another_teams_tgw_with_our_name_as_description_is_not_adopted(tmp_path,
     tags = ec2.describe_transit_gateways(TransitGatewayIds=[theirs])["TransitGateways"][0].get("Tags", [])
     assert tags == []
     ec2.delete_transit_gateway(TransitGatewayId=theirs)
+
+
+def test_a_tgw_the_role_created_outlives_absent_while_a_vpc_is_attached(tmp_path, ec2, admin):
+    """A spoke VPC attached to our TGW by someone else: absent removes our connections but keeps the TGW, also
+    while that attachment is being deleted; the absent run after it is deleted removes the TGW."""
+    ours = {"aws_tgw_vpn_name": "spoke-attached"}
+    tgw = play(tmp_path, ours).fact[0]["transit_gateway_id"]
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"][0]["SubnetId"]
+    spoke = ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=tgw, VpcId=vpc, SubnetIds=[subnet])[
+        "TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+
+    def attachment_state():
+        return ec2.describe_transit_gateway_vpc_attachments(TransitGatewayAttachmentIds=[spoke])[
+            "TransitGatewayVpcAttachments"][0]["State"]
+
+    def absent():
+        run = play(tmp_path, {**ours, "aws_tgw_vpn_state": "absent"})
+        assert run.stats["failures"] == 0
+        return [(g["TransitGatewayId"], g["State"]) for g in live_gateways(ec2, "spoke-attached")]
+
+    assert absent() == [(tgw, "available")]
+    assert connections(ec2) == {}
+    ec2.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=spoke)
+    admin.config(latency_scale=1)  # the attachment stays deleting for 30 s, longer than the run
+    try:
+        assert attachment_state() == "deleting"  # read at once: the twin's clock takes a new scale on its next read
+        assert absent() == [(tgw, "available")]
+        assert attachment_state() == "deleting"
+    finally:
+        admin.config(latency_scale=SCALE)
+    deadline = time.monotonic() + 10
+    while attachment_state() != "deleted":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert absent() == []

@@ -60,7 +60,7 @@ def aws_tunnels(gateway_ips):
     return build_aws_tunnels(connections, cgws, gateway_ips, 64512)
 
 
-def test_gcp_ha_vpn_lifecycle(twin, gcp, tmp_path):
+def test_gcp_ha_vpn_lifecycle(twin, admin, gcp, tmp_path):
     # --check on an empty project: no failure, nothing created.
     stats, _ = play(tmp_path, "gateway", check=True)
     assert stats["failures"] == 0 and get(gcp, f"{REGION_PATH}/vpnGateways/ha-vpn-aws") is None
@@ -91,8 +91,11 @@ def test_gcp_ha_vpn_lifecycle(twin, gcp, tmp_path):
     router = get(gcp, f"{REGION_PATH}/routers/cr-aws")
     assert sorted(p["peerAsn"] for p in router["bgpPeers"]) == [64512] * 4
 
-    # Converged: a rerun and a --check --diff rerun change nothing.
+    # Converged: a rerun and a --check --diff rerun change nothing; the rerun reads the router and the tunnels once.
+    admin.clear_calls()
     assert play(tmp_path, "tunnels", tunnels_vars)[0]["changed"] == 0
+    assert admin.calls()["gcp"] == {"compute.externalVpnGateways.get": 1, "compute.routers.get": 1,
+                                    "compute.vpnTunnels.list": 1, "compute.routers.getRouterStatus": 1}
     assert play(tmp_path, "tunnels", tunnels_vars, check=True, diff=True)[0]["changed"] == 0
 
     # --diff shows a label change without recreating anything.

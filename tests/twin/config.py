@@ -42,7 +42,11 @@ def configure(seed: dict | None = None, latency_scale: float | None = None, faul
         if seed is not None:
             settings.seed = seed
         if latency_scale is not None:
+            from twin import clock  # late: clock reads these settings
+
+            clock.now()  # time so far runs at the old scale
             settings.latency_scale = float(latency_scale)
+            clock.now()  # and from now on at the new one
         if fault_rate is not None:
             settings.fault_rate.update({k: float(v) for k, v in fault_rate.items()})
     return settings

@@ -76,6 +76,13 @@ def delete_transit_gateway(self, transit_gateway_id):
     tgw = self.transit_gateways.get(transit_gateway_id)
     if tgw is None:
         raise tgw_not_found(transit_gateway_id)
+    # AWS refuses while any attachment is not yet deleted, "deleting" included (IncorrectState "... has
+    # non-deleted Transit Gateway Attachments: ...": terraform-provider-aws #7196, cloud-nuke #744).
+    blocking = sorted(a.id for a in self.transit_gateway_attachments.values()
+                      if a.transit_gateway_id == tgw.id and a.state not in ("deleted", "rejected", "failed"))
+    if blocking and tgw.state not in GONE:
+        raise ec2_error("IncorrectState",
+                        f"{tgw.id} has non-deleted Transit Gateway Attachments: {', '.join(blocking)}")
     if tgw.state not in GONE:
         set_phases(tgw, DELETE)
     return tgw

@@ -181,3 +181,18 @@ def test_vpc_attachment_calls_refuse_a_vpn_attachment(ec2):
         f"Transit Gateway VPC Attachment {attachment_id} was deleted or does not exist.")
     assert ec2.describe_transit_gateway_attachments(
         TransitGatewayAttachmentIds=[attachment_id])["TransitGatewayAttachments"][0]["State"] == "available"
+
+
+def test_a_tgw_with_attachments_not_yet_deleted_cannot_be_deleted(ec2, admin):
+    tgw = make_tgw(ec2)
+    vpc, subnet = hub_vpc(ec2)
+    attachment_id = attach(ec2, tgw, vpc, subnet)["TransitGatewayAttachmentId"]
+    error = error_of(ec2.delete_transit_gateway, TransitGatewayId=tgw["TransitGatewayId"])
+    assert (error["Code"], error["Message"]) == (
+        "IncorrectState", f"{tgw['TransitGatewayId']} has non-deleted Transit Gateway Attachments: {attachment_id}")
+    admin.config(latency_scale=1)
+    ec2.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=attachment_id)  # deleting still blocks
+    assert error_of(ec2.delete_transit_gateway, TransitGatewayId=tgw["TransitGatewayId"])["Code"] == "IncorrectState"
+    admin.config(latency_scale=0)
+    assert ec2.delete_transit_gateway(TransitGatewayId=tgw["TransitGatewayId"])["TransitGateway"]["State"] in (
+        "deleting", "deleted")

@@ -254,6 +254,15 @@ def test_invalid_input_fails_before_any_call_with_a_message_naming_the_value(ec2
     assert ec2.mutations() == []
 
 
+@pytest.mark.parametrize(("passed", "reads_the_tgw"), [(None, True), (ec2_fake.AMAZON_ASN, False)])
+def test_a_customer_asn_equal_to_the_tgw_asn_is_refused_whether_read_or_passed(ec2, passed, reads_the_tgw):
+    conns = [dict(c, customer_gateway_asn=ec2_fake.AMAZON_ASN) for c in connections()]
+    result = run_module(mod, args(connections=conns, amazon_side_asn=passed))
+    assert result["msg"].endswith("customer_gateway_asn 64512 must differ from the Transit Gateway's amazon_side_asn")
+    assert ("describe_transit_gateways" in [n for n, _ in ec2.calls]) is reads_the_tgw
+    assert ec2.mutations() == []
+
+
 def test_a_bad_key_is_refused_without_being_echoed(ec2):
     conns = connections(([{"pre_shared_key": "0" + KEY}], []))
     result = run_module(mod, args(connections=conns))

@@ -65,6 +65,12 @@ def test_the_four_tunnels_follow_the_gcp_interfaces_and_outside_ip_order(ec2, pa
     assert ec2.mutations() == []
 
 
+def test_a_passed_amazon_side_asn_is_returned_without_reading_the_tgw(ec2, pair):
+    result = run_module(mod, {"transit_gateway_id": TGW, "gcp_interface_ips": IPS, "amazon_side_asn": 64600})
+    assert {t["amazon_side_asn"] for t in result["tunnels"]} == {64600}
+    assert "describe_transit_gateways" not in [n for n, _ in ec2.calls]
+
+
 def test_tunnels_carry_no_key_unless_asked(ec2, pair):
     result = run_module(mod, {"vpn_connection_ids": list(pair), "gcp_interface_ips": IPS})
     assert [t["pre_shared_key"] for t in result["tunnels"]] == [None] * 4

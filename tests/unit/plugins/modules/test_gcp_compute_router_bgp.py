@@ -62,6 +62,32 @@ def test_create_then_add_sessions_in_one_patch_then_no_change(compute):
     assert compute.store[PATH]["bgpPeers"][0]["peerAsn"] == 64512
 
 
+def test_deferred_sessions_wait_for_the_call_after_the_tunnels(compute):
+    # A new router is created bare (its interfaces would link tunnels that do not exist yet).
+    created = run_module(mod, dict(ARGS, bgp_peers=[PEER], defer_bgp_peers=True))
+    assert (created["action"], created["bgp_peers_pending"]) == ("create", True)
+    assert (compute.store[PATH]["interfaces"], compute.store[PATH]["bgpPeers"]) == ([], [])
+    run_module(mod, dict(ARGS, bgp_peers=[PEER]))
+    # Converged: one read, no write, nothing pending, so the caller skips its second call.
+    compute.calls.clear()
+    again = run_module(mod, dict(ARGS, bgp_peers=[PEER], defer_bgp_peers=True))
+    assert (again["changed"], again["bgp_peers_pending"]) == (False, False)
+    assert compute.calls == [("GET", PATH)]
+
+
+def test_deferred_call_updates_the_advertisement_and_leaves_changed_sessions_alone(compute):
+    run_module(mod, dict(ARGS, bgp_peers=[PEER]))
+    custom = dict(ARGS, advertise_mode="CUSTOM", advertised_groups=["ALL_SUBNETS"], defer_bgp_peers=True)
+    result = run_module(mod, dict(custom, bgp_peers=[dict(PEER, peer_asn=64513)]))
+    assert (result["action"], result["bgp_peers_pending"]) == ("patch", True)
+    assert compute.store[PATH]["bgp"]["advertiseMode"] == "CUSTOM"
+    assert compute.store[PATH]["bgpPeers"][0]["peerAsn"] == 64512
+    # Sessions already in place: the advertisement changes and nothing is left pending.
+    result = run_module(mod, dict(custom, advertise_mode="DEFAULT", advertised_groups=[], bgp_peers=[PEER]))
+    assert (result["action"], result["bgp_peers_pending"]) == ("patch", False)
+    assert compute.store[PATH]["bgp"]["advertiseMode"] == "DEFAULT"
+
+
 def test_check_mode_with_diff_changes_nothing(compute):
     run_module(mod, ARGS)
     result = run_module(mod, dict(ARGS, bgp_peers=[PEER]), check=True, diff=True)
