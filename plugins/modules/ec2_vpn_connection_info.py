@@ -37,16 +37,10 @@ options:
       - Register the result in a task with C(no_log) when this is V(true).
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Read-only; no diff.
 author:
   - cloudbridge network engineering
 extends_documentation_fragment:
+  - cloudbridge.hybrid_vpn.attributes.info
   - cloudbridge.hybrid_vpn.aws
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -16,14 +16,8 @@ options:
     description: Region of the router.
     type: str
     required: true
-attributes:
-  check_mode:
-    support: full
-    description: Read only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Read only; nothing to show.
 extends_documentation_fragment:
+  - cloudbridge.hybrid_vpn.attributes.info
   - cloudbridge.hybrid_vpn.gcp
 author:
   - cloudbridge network engineering

@@ -17,14 +17,8 @@ options:
     description: Only these tunnels, in this order; a missing tunnel is left out. All tunnels when omitted.
     type: list
     elements: str
-attributes:
-  check_mode:
-    support: full
-    description: Read only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Read only; nothing to show.
 extends_documentation_fragment:
+  - cloudbridge.hybrid_vpn.attributes.info
   - cloudbridge.hybrid_vpn.gcp
 author:
   - cloudbridge network engineering
