@@ -59,7 +59,7 @@ demo: setup
 	set -a; . $(TWIN_STATE)/env; set +a; \
 	  $(BIN)/ansible-playbook -i inventories/sandbox playbooks/site.yml \
 	  && cat build/report-sandbox.md \
-	  && $(BIN)/ansible-playbook -i inventories/sandbox playbooks/teardown.yml; rc=$$?; \
+	  && $(BIN)/ansible-playbook -i inventories/sandbox playbooks/teardown.yml -e hybrid_vpn_teardown_confirm=sandbox; rc=$$?; \
 	  $(BIN)/python -m twin down --state-dir $(TWIN_STATE); exit $$rc
 
 build: setup

@@ -3,14 +3,25 @@
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._settings import normalise
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._wiring import (
     WiringError,
     gcp_plan,
     gcp_teardown_plan,
     gcp_tunnel_facts,
+    placeholder_aws_tunnels,
     validate_gcp_inputs,
     validate_tunnel_inputs,
 )
+
+
+def aws_regions(service="ec2"):
+    """Every region botocore knows for ``service``, in every partition (no AWS call)."""
+    import botocore.session  # on the controller, with boto3
+
+    session = botocore.session.get_session()
+    return sorted({region for partition in session.get_available_partitions()
+                   for region in session.get_available_regions(service, partition_name=partition)})
 
 
 def _wrap(func):
@@ -32,4 +43,7 @@ class FilterModule:
             "gcp_ha_vpn_tunnel_facts": _wrap(gcp_tunnel_facts),
             "aws_tgw_vpn_check_inputs": _wrap(validate_tunnel_inputs),
             "gcp_ha_vpn_check_inputs": _wrap(validate_gcp_inputs),
+            "hybrid_vpn_settings": _wrap(normalise),
+            "aws_tgw_vpn_placeholder_tunnels": _wrap(placeholder_aws_tunnels),
+            "aws_regions": aws_regions,
         }

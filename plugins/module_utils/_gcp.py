@@ -203,6 +203,13 @@ def credentials(params):
     return creds.with_scopes(scopes)
 
 
+def refresh_hint(creds, error):
+    """What to fix when credentials were refused and could not be refreshed."""
+    if isinstance(creds, oauth2.Credentials) and not creds.refresh_token:
+        return "the access token (auth_kind accesstoken, GCP_ACCESS_TOKEN) is invalid or expired; set a fresh one"
+    return f"check auth_kind and its credentials ({error})"
+
+
 class ComputeClient:
     """Compute v1 over an (authorized) requests session; every failure raises GcpApiError."""
 
@@ -223,6 +230,11 @@ class ComputeClient:
                 # No answer (connection reset, proxy or token endpoint unreachable, timeout): as transient as a
                 # 5xx, and a mutation's requestId makes the resend safe.
                 error = GcpApiError(f"{method} {url}: {e}", transient=True)
+            except google.auth.exceptions.RefreshError as e:
+                # AuthorizedSession refreshes once after a 401: credentials that cannot (a bare access token) or
+                # whose refresh is refused end here, with google-auth's wording about missing refresh fields.
+                raise GcpApiError(f"GCP refused the credentials (HTTP 401) and no new token could be obtained: "
+                                  f"{refresh_hint(self.session.credentials, e)}", status=401) from e
             except (requests.RequestException, google.auth.exceptions.GoogleAuthError) as e:
                 raise GcpApiError(f"{method} {url}: {e}") from e
             else:

@@ -87,6 +87,10 @@ def validate_inside_cidr(value: str, where: str) -> str:
 
 def validate_pre_shared_key(value: str, where: str) -> None:
     """Raise WiringError without echoing the secret: the message names where the key is set."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # a numeric key (YAML 12345678, or -e as JSON) is still a key
+    if not isinstance(value, str):
+        raise WiringError(f"{where}: pre-shared key must be a string, got a {type(value).__name__}")
     if not 8 <= len(value) <= 64:
         raise WiringError(f"{where}: pre-shared key must be 8 to 64 characters long (got {len(value)})")
     if not _PSK_RE.fullmatch(value):
@@ -95,7 +99,17 @@ def validate_pre_shared_key(value: str, where: str) -> None:
         raise WiringError(f"{where}: pre-shared key must not start with '0'")
 
 
+def as_asn(value, where: str) -> int:
+    """An ASN given as an integer or as a string of digits (``-e name=65000`` arrives as a string)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WiringError(f"{where}: ASN {value!r} is not an integer")
+    return value
+
+
 def validate_asn(value: int, where: str) -> int:
+    value = as_asn(value, where)
     if not any(low <= value <= high for low, high in PRIVATE_ASN_RANGES):
         raise WiringError(f"{where}: ASN {value} is not private (64512-65534 or 4200000000-4294967294)")
     return value
@@ -103,8 +117,8 @@ def validate_asn(value: int, where: str) -> int:
 
 def validate_asn_pair(amazon_side_asn: int, customer_gateway_asn: int,
                       names: tuple[str, str] = ("amazon_side_asn", "customer gateway bgp_asn")) -> None:
-    validate_asn(amazon_side_asn, names[0])
-    validate_asn(customer_gateway_asn, names[1])
+    amazon_side_asn = validate_asn(amazon_side_asn, names[0])
+    customer_gateway_asn = validate_asn(customer_gateway_asn, names[1])
     # AsnConflict (EC2 error code): the two sides of a BGP session need different ASNs.
     if amazon_side_asn == customer_gateway_asn:
         raise WiringError(f"{names[1]} {customer_gateway_asn} must differ from {names[0]}")
@@ -293,6 +307,40 @@ def build_aws_tunnels(
     return tunnels
 
 
+# Check mode on an empty cloud: values AWS or GCP assign only at creation are shown as placeholders, RFC 5737
+# documentation addresses (never routed) and a key AWS would accept, so that every later step can still plan.
+PLACEHOLDER_GCP_INTERFACE_IPS = ("192.0.2.1", "192.0.2.2")
+PLACEHOLDER_OUTSIDE_IP = "198.51.100.{}"
+PLACEHOLDER_KEY = "placeholder.known.after.creation"
+
+
+def placeholder_aws_tunnels(vpn_connections: list[dict], pre_shared_keys, amazon_side_asn: int,
+                            customer_gateway_asn: int) -> list[dict]:
+    """The ``aws_tgw_vpn_tunnels`` fact as check mode would leave it: from ec2_vpn_connection's would-be
+    ``vpn_connections`` (one per GCP interface, tunnels with planned inside CIDRs), with placeholders for the
+    outside IPs and keys AWS has not assigned yet."""
+    tunnels = []
+    for gcp_interface, conn in enumerate(vpn_connections):
+        for index, tunnel in enumerate(conn["tunnels"]):
+            peer = gcp_interface * 2 + index
+            aws_ip, cgw_ip = inside_ips(tunnel["inside_cidr"])
+            tunnels.append({
+                "vpn_connection_id": conn.get("vpn_connection_id"),
+                "customer_gateway_id": conn.get("customer_gateway_id"),
+                "transit_gateway_id": None,
+                "outside_ip": tunnel.get("outside_ip") or PLACEHOLDER_OUTSIDE_IP.format(peer + 1),
+                "inside_cidr": tunnel["inside_cidr"],
+                "aws_inside_ip": aws_ip,
+                "cgw_inside_ip": cgw_ip,
+                "pre_shared_key": str(pre_shared_keys[peer]) if pre_shared_keys else PLACEHOLDER_KEY,
+                "amazon_side_asn": int(amazon_side_asn),
+                "customer_gateway_asn": int(customer_gateway_asn),
+                "gcp_interface": gcp_interface,
+                "peer_interface": peer,
+            })
+    return tunnels
+
+
 # ---------------------------------------------------------------------------------------------
 # GCP side computed from the AWS tunnels
 # ---------------------------------------------------------------------------------------------
@@ -300,6 +348,18 @@ def build_aws_tunnels(
 # Compute resource names (RFC 1035): lowercase letter first, up to 63 characters. The longest suffix
 # added to the prefix is "-tunnel-3" (9 characters).
 _GCP_PREFIX_RE = re.compile(r"[a-z](?:[-a-z0-9]{0,52}[a-z0-9])?")
+
+
+# Any other Compute resource name (RFC 1035): up to 63 characters.
+_GCP_NAME_RE = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
+GCP_NAME_RULE = "lowercase letters, digits and '-', a letter first, no '-' last, at most 63 characters"
+
+
+def validate_gcp_name(value, where: str) -> str:
+    """A Compute resource name; the API refuses anything else (e.g. an underscore, 64+ characters)."""
+    if not isinstance(value, str) or not _GCP_NAME_RE.fullmatch(value):
+        raise WiringError(f"{where}: got {value!r}, expected a Compute name: {GCP_NAME_RULE}")
+    return value
 
 
 def gcp_names(prefix: str) -> list[dict]:
@@ -313,12 +373,19 @@ def gcp_names(prefix: str) -> list[dict]:
     ]
 
 
-def validate_gcp_inputs(prefix: str, router_asn: int, advertise_mode: str, groups, ip_ranges) -> bool:
-    """The gcp_ha_vpn settings checked before either cloud is touched."""
+def validate_gcp_inputs(prefix: str, router_asn: int, advertise_mode: str, groups, ip_ranges,
+                        names: dict | None = None) -> bool:
+    """The gcp_ha_vpn settings checked before either cloud is touched; ``names``: variable -> Compute name."""
+    for where, value in (names or {}).items():
+        validate_gcp_name(value, where)
     gcp_names(prefix)
     validate_asn(router_asn, "Cloud Router asn")
     if advertise_mode not in ("DEFAULT", "CUSTOM"):
         raise WiringError(f"advertise mode {advertise_mode!r} must be DEFAULT or CUSTOM")
+    # RouterBgp.advertisedGroups: ALL_SUBNETS is the only value (Compute v1 reference).
+    for group in groups or []:
+        if group != "ALL_SUBNETS":
+            raise WiringError(f"advertised group {group!r} is unknown; expected ALL_SUBNETS")
     if advertise_mode == "DEFAULT" and (groups or ip_ranges):
         # Compute refuses groups or ranges with DEFAULT mode (RouterBgp.advertisedGroups: "only when mode is CUSTOM").
         raise WiringError("advertised groups and IP ranges need advertise mode CUSTOM")
@@ -340,6 +407,7 @@ def validate_aws_tunnels(aws_tunnels: list[dict], router_asn: int) -> list[dict]
     """The ``aws_tgw_vpn_tunnels`` fact checked against the Cloud Router, ordered by peer_interface."""
     if not isinstance(aws_tunnels, list) or len(aws_tunnels) != TUNNEL_COUNT:
         raise WiringError(f"exactly {TUNNEL_COUNT} AWS tunnels are required, got {len(aws_tunnels or [])}")
+    router_asn = validate_asn(router_asn, "Cloud Router asn")
     for i, t in enumerate(aws_tunnels):
         # E.g. a fact read without its keys: name the gap instead of failing on a KeyError or a keyless tunnel.
         missing = [k for k in _AWS_TUNNEL_KEYS if not isinstance(t, dict) or t.get(k) in (None, "")]
@@ -348,7 +416,6 @@ def validate_aws_tunnels(aws_tunnels: list[dict], router_asn: int) -> list[dict]
     tunnels = sorted(aws_tunnels, key=lambda t: t["peer_interface"])
     if [t["peer_interface"] for t in tunnels] != list(range(TUNNEL_COUNT)):
         raise WiringError("AWS tunnels need peer_interface 0, 1, 2 and 3 once each")
-    validate_asn(router_asn, "Cloud Router asn")
     cidrs = {}
     for t in tunnels:
         where = f"AWS tunnel {t['peer_interface']} ({t['outside_ip']})"
