@@ -49,6 +49,9 @@ def _ike_versions(name, value):
     return versions
 
 
+_BOTH = "the DH groups both AWS and Cloud VPN accept"
+
+
 def _bad(name, value, expected):
     return WiringError(f"{PREFIX}{name}: got {value!r}, expected {expected}")
 
@@ -111,12 +114,14 @@ def as_list(name, value, item, expected):
     return [item(f"{name}[{i}]", v) for i, v in enumerate(items)]
 
 
-def _choice(choices):
+def _choice(choices, why=""):
+    expected = f"one of {', '.join(map(str, choices))}" + (f" ({why})" if why else "")
+
     def item(name, value):
         if isinstance(choices[0], int):
-            value = as_int(name, value, expected=f"one of {', '.join(map(str, choices))}")
+            value = as_int(name, value, expected=expected)
         if value not in choices:
-            raise _bad(name, value, f"one of {', '.join(map(str, choices))}")
+            raise _bad(name, value, expected)
         return value
     return item
 
@@ -190,13 +195,13 @@ SCHEMA = {
     "phase1_integrity_algorithms": (lambda n, v: _one_proposal(n, as_list(n, v, _choice(AWS_INTEGRITY),
                                                                           "integrity algorithms")), ["SHA2-256"]),
     "phase1_dh_group_numbers": (lambda n, v: _one_proposal(n, as_list(
-        n, v, _choice(tuple(g for g in AWS_PHASE1_DH if g in GCP_DH)), "DH groups both clouds accept")), [14]),
+        n, v, _choice(tuple(g for g in AWS_PHASE1_DH if g in GCP_DH), _BOTH), "DH groups")), [14]),
     "phase2_encryption_algorithms": (lambda n, v: _one_proposal(n, as_list(n, v, _choice(AWS_ENCRYPTION), "ciphers")),
                                      ["AES256"]),
     "phase2_integrity_algorithms": (lambda n, v: _one_proposal(n, as_list(n, v, _choice(AWS_INTEGRITY),
                                                                           "integrity algorithms")), ["SHA2-256"]),
     "phase2_dh_group_numbers": (lambda n, v: _one_proposal(n, as_list(
-        n, v, _choice(tuple(g for g in AWS_PHASE2_DH if g in GCP_DH)), "DH groups both clouds accept")), [14]),
+        n, v, _choice(tuple(g for g in AWS_PHASE2_DH if g in GCP_DH), _BOTH), "DH groups")), [14]),
     # VpnTunnelOptionsSpecification: Phase1LifetimeSeconds 900-28800, Phase2LifetimeSeconds 900-3600,
     # DPDTimeoutSeconds 30 or more, DPDTimeoutAction clear | none | restart.
     "phase1_lifetime_seconds": (lambda n, v: as_int(n, v, 900, 28800), 28800),
