@@ -233,8 +233,9 @@ class ComputeClient:
             except google.auth.exceptions.RefreshError as e:
                 # AuthorizedSession refreshes once after a 401: credentials that cannot (a bare access token) or
                 # whose refresh is refused end here, with google-auth's wording about missing refresh fields.
-                raise GcpApiError(f"GCP refused the credentials (HTTP 401) and no new token could be obtained: "
-                                  f"{refresh_hint(self.session.credentials, e)}", status=401) from e
+                hint = refresh_hint(getattr(self.session, "credentials", None), e)
+                raise GcpApiError(f"GCP refused the credentials (HTTP 401) and no new token could be obtained: {hint}",
+                                  status=401) from e
             except (requests.RequestException, google.auth.exceptions.GoogleAuthError) as e:
                 raise GcpApiError(f"{method} {url}: {e}") from e
             else:

@@ -1,4 +1,5 @@
 import google.auth.exceptions
+from google.oauth2 import credentials as oauth2
 import pytest
 import requests
 from unit.plugins.modules.gcp_compute_fake import FakeCompute, Response, error
@@ -60,6 +61,18 @@ def test_refused_credentials_fail_at_once_as_an_api_error():
     with pytest.raises(_gcp.GcpApiError, match="invalid_grant: Invalid JWT Signature") as e:
         compute.get("projects/p/global/networks/vpc")
     assert (e.value.retryable, sleeps) == (False, [])
+
+
+def test_a_refused_access_token_is_named_not_googles_refresh_wording():
+    fake = FakeCompute()
+    fake.credentials = oauth2.Credentials("ya29.expired")
+    fake.script = [google.auth.exceptions.RefreshError("The credentials do not contain the necessary fields need to "
+                                                       "refresh the access token.")]
+    compute, _ = client(fake)
+    with pytest.raises(_gcp.GcpApiError) as e:
+        compute.get("projects/p")
+    assert e.value.status == 401 and "refresh the access token" not in e.value.message
+    assert "the access token (auth_kind accesstoken, GCP_ACCESS_TOKEN) is invalid or expired" in e.value.message
 
 
 def test_get_returns_none_on_404_and_list_follows_pages():
