@@ -6,8 +6,9 @@ short_description: Check that a project, a region and a VPC network exist, with 
 version_added: 0.2.0
 description:
   - Reads the project (C(projects.get)), the region (C(regions.get)) and the network (C(networks.get)), in that
-    order, and fails naming the first one missing. A preflight check: it proves the credentials work for the
-    project before anything is built on either cloud.
+    order, and fails naming the first one missing.
+  - A preflight check, which also proves the credentials work for the project before anything is built on either
+    cloud.
 options:
   region:
     description: Region that must exist.

@@ -109,7 +109,7 @@ def watching(interval=0.1):
 def test_check_mode_on_an_empty_account_changes_nothing(tmp_path, ec2):
     run = play(tmp_path, check=True)
     assert run.stats["failures"] == 0
-    assert run.results["Create the Transit Gateway"]["changed"] is True
+    assert run.results["Create the Transit Gateway, tagged at creation"]["changed"] is True
     assert run.results[CONVERGE]["changed"] is True
     assert [c["state"] for c in run.results[CONVERGE]["vpn_connections"]] == ["absent", "absent"]
     assert live_gateways(ec2) == [] and connections(ec2) == {}
@@ -262,7 +262,7 @@ def test_an_adopted_tgw_gets_the_connections_and_outlives_absent(tmp_path, ec2):
     adopt = {"aws_tgw_vpn_transit_gateway_id": tgw, "aws_tgw_vpn_amazon_side_asn": 64600}
     run = play(tmp_path, adopt)
     assert run.stats["failures"] == 0
-    assert run.results["Create the Transit Gateway"]["skipped"] is True
+    assert run.results["Create the Transit Gateway, tagged at creation"]["skipped"] is True
     assert {t["transit_gateway_id"] for t in run.fact} == {tgw} and {t["amazon_side_asn"] for t in run.fact} == {64600}
     assert_fact_matches_describe(run.fact, ec2)
     gone = play(tmp_path, {**adopt, "aws_tgw_vpn_state": "absent"})

@@ -1,7 +1,7 @@
 import google.auth.exceptions
-from google.oauth2 import credentials as oauth2
 import pytest
 import requests
+from google.oauth2 import credentials as oauth2
 from unit.plugins.modules.gcp_compute_fake import FakeCompute, Response, error
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _gcp

@@ -2,9 +2,9 @@
 adopted), refusals named, check mode writes nothing."""
 
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils import modules
 from unit.plugins.modules.ec2_fake import FakeEc2, client_error, run_module
 
-from ansible_collections.amazon.aws.plugins.module_utils import modules
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import ec2_transit_gateway as mod
 
 NAME = "cloudbridge-hybrid-vpn"
@@ -98,7 +98,8 @@ def test_two_with_the_name_tag_fail_naming_both(ec2):
 
 def test_an_id_that_does_not_exist_fails_instead_of_creating(ec2):
     result = run_module(mod, {"transit_gateway_id": "tgw-0123456789abcdef0", "name": NAME, **FAST})
-    assert result["msg"] == "Failed to find transit gateway tgw-0123456789abcdef0: no such Transit Gateway in this region"
+    assert result["msg"] == ("Failed to find transit gateway tgw-0123456789abcdef0: "
+                             "no such Transit Gateway in this region")
     assert ec2.mutations() == []
 
 
