@@ -38,17 +38,6 @@ AWS_PHASE2_DH = (2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
 # changes"): MODP 1024/1536/2048/3072/4096/8192, MODP_2048_224/256, ECP 256/384/521. Every AWS cipher and
 # integrity choice above is in Cloud VPN's tables; DH groups are where the two lists differ.
 GCP_DH = (2, 5, 14, 15, 16, 18, 19, 20, 21, 23, 24)
-
-
-def _ike_versions(name, value):
-    # The GCP tunnels are IKEv2 (gcp_compute_vpn_tunnels ike_version 2): AWS must allow it, and nothing else
-    # (cloud-constraints.md, "Use IKEv2 only"); AWS also accepts ikev1, which would never meet the GCP side.
-    versions = as_list(name, value, _choice(("ikev1", "ikev2")), "IKE versions")
-    if versions != ["ikev2"]:
-        raise _bad(name, versions, "['ikev2']: the GCP tunnels are IKEv2, and Cloud VPN with AWS needs IKEv2 only")
-    return versions
-
-
 _BOTH = "the DH groups both AWS and Cloud VPN accept"
 
 
@@ -132,6 +121,15 @@ def _one_proposal(name, values):
     if len(values) != 1:
         raise _bad(name, values, "exactly one value (one proposal per phase, as Cloud VPN advises)")
     return values
+
+
+def _ike_versions(name, value):
+    # The GCP tunnels are IKEv2 (gcp_compute_vpn_tunnels ike_version 2): AWS must allow it, and nothing else
+    # (cloud-constraints.md, "Use IKEv2 only"); AWS also accepts ikev1, which would never meet the GCP side.
+    versions = as_list(name, value, _choice(("ikev1", "ikev2")), "IKE versions")
+    if versions != ["ikev2"]:
+        raise _bad(name, versions, "['ikev2']: the GCP tunnels are IKEv2, and Cloud VPN with AWS needs IKEv2 only")
+    return versions
 
 
 def _gcp_name(name, value):
