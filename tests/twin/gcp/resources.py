@@ -7,12 +7,11 @@ import base64
 import hashlib
 import ipaddress
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from twin import link as twin_link
-from twin.gcp import operations, store
+from twin.gcp import iam, operations, store
 from twin.gcp.api import Request, handles, page
 from twin.gcp.discovery import NAME_PATTERN, invalid_name
 from twin.gcp.errors import GcpError, already_exists, in_use, invalid, precondition, required
@@ -225,16 +224,16 @@ def get_iam_policy(req: Request):
 def set_iam_policy(req: Request):
     policy = req.body.get("policy", {})
     subnet = store.get(("subnetworks", req.project, req.scope, req.params["resource"]))
-    etag = policy.get("etag") or req.body.get("etag")
-    if etag and etag != subnet["_iam"]["etag"]:
-        # No public capture of Compute's answer (api-samples.md §5.5); the twin answers like Resource
-        # Manager's stale-etag case: 409 ABORTED.
-        raise GcpError(409, "conflict", "There were concurrent policy changes. Please retry the whole "
-                       "read-modify-write with exponential backoff.", status="ABORTED")
-    bindings = policy.get("bindings", req.body.get("bindings", []))
-    subnet["_iam"] = {"version": policy.get("version", 1), **({"bindings": bindings} if bindings else {}),
-                      "etag": base64.b64encode(secrets.token_bytes(8)).decode()}
+    # RegionSetPolicyRequest carries the etag in policy.etag or beside it (discovery).
+    subnet["_iam"] = iam.set_policy(subnet["_iam"], {"bindings": req.body.get("bindings", []), **policy},
+                                    policy.get("etag") or req.body.get("etag"), _subnet_role)
     return 200, subnet["_iam"]
+
+
+def _subnet_role(role: str) -> bool:
+    # Roles that grant Compute permissions apply to a subnetwork; basic roles too
+    # (https://cloud.google.com/compute/docs/access/iam#resource-level-policies) [twin simplification].
+    return role.startswith("roles/compute.") or role in ("roles/owner", "roles/editor", "roles/viewer")
 
 
 # --- HA VPN gateways and external (peer) gateways ---------------------------------------------------------
