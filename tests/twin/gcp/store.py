@@ -48,6 +48,7 @@ class Project:
     host: str | None = None  # host project id while attached as a Shared VPC service project
     # Project IAM policy (Cloud Resource Manager). A real project always has an owner: the twin's own account.
     iam: dict = field(default_factory=dict)
+    metadata: list = field(default_factory=list)  # commonInstanceMetadata items ({key, value})
 
 
 @dataclass

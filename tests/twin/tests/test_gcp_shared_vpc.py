@@ -165,3 +165,20 @@ def test_connector_on_a_shared_28_subnetwork(compute, vpcaccess):
     error = error_of(vpcaccess.projects().locations().connectors().create(
         parent=LOC, connectorId="c3", body={"subnet": {"name": "hub-tokyo"}, "maxInstances": 3}))
     assert error["message"] == f"Subnet hub-tokyo must be an existing /28 subnetwork in {R}."
+
+
+def test_project_metadata_set_with_fingerprint_and_refused_when_stale(compute):
+    projects = compute.projects()
+    before = projects.get(project=P).execute()["commonInstanceMetadata"]
+    assert "items" not in before
+    items = [{"key": "k", "value": "v"}]
+    done(compute, projects.setCommonInstanceMetadata(project=P, body={"fingerprint": before["fingerprint"],
+                                                                      "items": items}), None)
+    after = projects.get(project=P).execute()["commonInstanceMetadata"]
+    assert after["items"] == items and after["fingerprint"] != before["fingerprint"]
+    stale = {"fingerprint": before["fingerprint"], "items": []}
+    op = projects.setCommonInstanceMetadata(project=P, body=stale).execute()
+    op = until(lambda: compute.globalOperations().get(project=P, operation=op["name"]).execute(),
+               lambda o: o["status"] == "DONE")
+    assert op["error"]["errors"][0]["message"] == "Supplied fingerprint does not match current metadata fingerprint."
+    assert projects.get(project=P).execute()["commonInstanceMetadata"] == after
