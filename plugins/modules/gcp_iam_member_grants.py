@@ -111,7 +111,6 @@ updated:
 """
 
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import (
@@ -121,14 +120,7 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import
     GcpModule,
     read_modify_write,
 )
-
-_MEMBER = re.compile(r"(user|serviceAccount|group):[^@\s:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"
-                     r"|domain:[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-
-
-def member_problems(where, members):
-    return [f"member {m!r} of {where}: expected user:EMAIL, serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN"
-            for m in members if not _MEMBER.fullmatch(m)]
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._shared_vpc import member_problems
 
 
 def desired_grants(params):

@@ -105,8 +105,6 @@ action:
   choices: [create, replace, update]
 """
 
-import ipaddress
-import re
 import time
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import (
@@ -116,8 +114,11 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import
     GcpModule,
     compact,
 )
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._shared_vpc import (
+    connector_problems,
+    range_overlaps,
+)
 
-NAME = re.compile(r"[a-z][-a-z0-9]{0,23}[a-z0-9]")
 IMMUTABLE = ("network", "ipCidrRange", "subnet")
 SCALABLE = ("machineType", "minInstances", "maxInstances")
 
@@ -136,36 +137,10 @@ def desired_connector(params):
 
 def input_problems(params):
     """What is wrong with the options alone."""
-    problems = []
-    if not NAME.fullmatch(params["name"]):
-        problems.append(f"name {params['name']!r}: expected 2 to 25 lower case letters, digits or hyphens, "
-                        "starting with a letter and not ending with a hyphen")
-    if bool(params["subnet"]) == bool(params["ip_cidr_range"]):
-        problems.append("give either ip_cidr_range (with network) or subnet")
-    if params["ip_cidr_range"]:
-        try:
-            if ipaddress.IPv4Network(params["ip_cidr_range"]).prefixlen != 28:
-                raise ValueError
-        except ValueError:
-            problems.append(f"ip_cidr_range {params['ip_cidr_range']!r}: expected a /28 range such as 10.8.0.0/28")
-        if not params["network"]:
-            problems.append("ip_cidr_range needs network")
-    if not 2 <= params["min_instances"] <= 9:
-        problems.append(f"min_instances {params['min_instances']}: expected 2 to 9")
-    if not 3 <= params["max_instances"] <= 10 or params["max_instances"] <= params["min_instances"]:
-        problems.append(f"max_instances {params['max_instances']}: expected 3 to 10 and above min_instances")
+    problems = connector_problems(params, "connector")
+    if params["ip_cidr_range"] and not params["network"]:
+        problems.append("ip_cidr_range needs network")
     return problems
-
-
-def overlaps(cidr, subnetworks):
-    """Names of the subnetworks (primary or secondary ranges) that ``cidr`` overlaps."""
-    net = ipaddress.IPv4Network(cidr)
-    clashes = []
-    for subnet in subnetworks:
-        ranges = [subnet["ipCidrRange"]] + [r["ipCidrRange"] for r in subnet.get("secondaryIpRanges", [])]
-        if any(net.overlaps(ipaddress.IPv4Network(r)) for r in ranges):
-            clashes.append(f"{subnet['name']} ({subnet['ipCidrRange']})")
-    return clashes
 
 
 def plan_connector(current, desired):
@@ -253,7 +228,7 @@ def _subnetwork_clashes(module, p):
         module.fail(f"Serverless VPC Access connector {p['name']}",
                     f"network {p['network']} not found in {p['project']}")
     subnets = [module.compute.get(link) for link in network.get("subnetworks", [])]
-    return overlaps(p["ip_cidr_range"], [s for s in subnets if s])
+    return range_overlaps(p["ip_cidr_range"], [s for s in subnets if s])
 
 
 if __name__ == "__main__":

@@ -22,9 +22,7 @@ def test_merge_keeps_others_and_removes_only_what_was_granted():
     assert mod.merge_policy(policy, ROLE, {SA, USER}, set()) is None
 
 
-def test_member_problems_and_desired_grants():
-    assert mod.member_problems("x", [SA, "domain:example.com", "bob@example.com"]) == [
-        "member 'bob@example.com' of x: expected user:EMAIL, serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN"]
+def test_desired_grants():
     params = dict(subnet(SA), project="p", project_members=[USER], state="present")
     assert mod.desired_grants(params) == {SUBNET: {SA}, "projects/p": {USER}}
     assert mod.desired_grants(dict(params, state="absent")) == {}

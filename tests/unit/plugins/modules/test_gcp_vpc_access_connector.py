@@ -13,14 +13,12 @@ def test_input_problems_name_range_and_bounds():
     assert mod.input_problems(PARAMS) == []
     problems = mod.input_problems(dict(PARAMS, name="Bad_", ip_cidr_range="10.8.0.0/24", min_instances=1,
                                        max_instances=1))
-    assert [p.split(" ")[0] for p in problems] == ["name", "ip_cidr_range", "min_instances", "max_instances"]
+    assert [p.split(" ")[1] for p in problems] == ["name", "ip_cidr_range", "min_instances", "max_instances"]
     no_range = mod.input_problems(dict(PARAMS, ip_cidr_range=None))
-    assert no_range == ["give either ip_cidr_range (with network) or subnet"]
+    assert no_range == ["connector: give either ip_cidr_range or subnet"]
 
 
-def test_overlaps_and_plan():
-    subnets = [{"name": "a", "ipCidrRange": "10.0.0.0/24", "secondaryIpRanges": [{"ipCidrRange": "10.8.0.0/20"}]}]
-    assert mod.overlaps("10.8.0.0/28", subnets) == ["a (10.0.0.0/24)"]
+def test_plan():
     desired = mod.desired_connector(PARAMS)
     assert mod.plan_connector(None, desired) == "create"
     assert mod.plan_connector(dict(desired, state="READY"), desired) is None
