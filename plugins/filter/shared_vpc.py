@@ -7,6 +7,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._shared_vpc import (
     SharedVpcError,
     advertised_ranges,
+    connector_facts,
     plan,
 )
 
@@ -23,4 +24,5 @@ class FilterModule:
         return {
             "gcp_shared_vpc_plan": gcp_shared_vpc_plan,
             "gcp_shared_vpc_advertised_ranges": advertised_ranges,
+            "gcp_shared_vpc_connector_facts": connector_facts,
         }

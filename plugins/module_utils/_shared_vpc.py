@@ -62,8 +62,9 @@ def plan(service_projects, subnetworks, found, connectors, access_level, default
     """What the role grants, from its inputs and the subnetworks read from the host network.
 
     ``found`` lists the host network's subnetworks (API form) in the regions the inputs name. Returns
-    ``{service_projects, subnetworks: [{name, region, ip_cidr_range, members}], project_members,
-    connector_members, connectors}``; raises SharedVpcError listing every problem, each naming its setting.
+    ``{service_projects, subnetworks: [{name, region, ip_cidr_range, members}], subnetwork_grants: [{name,
+    region, members}] (the gcp_iam_member_grants option), project_members, connector_members, connectors}``;
+    raises SharedVpcError listing every problem, each naming its setting.
     """
     problems, shared = [], []
     by_key = {(s["region"].rsplit("/", 1)[-1], s["name"]): s for s in found}
@@ -119,6 +120,8 @@ def plan(service_projects, subnetworks, found, connectors, access_level, default
     return {
         "service_projects": sorted(ids),
         "subnetworks": [dict(s, members=sorted(s["members"])) for s in shared],
+        "subnetwork_grants": [{"name": s["name"], "region": s["region"], "members": sorted(s["members"])}
+                              for s in shared],
         "project_members": sorted(project_members),
         "connector_members": sorted(connector_members),
         "connectors": [_connector_view(c, default_region, by_key) for c in connectors],
@@ -130,6 +133,13 @@ def _connector_view(connector, default_region, by_key):
     subnet = by_key.get((region, (connector.get("subnet") or {}).get("name")))
     cidr = connector.get("ip_cidr_range") or (subnet or {}).get("ipCidrRange")
     return dict(connector, region=region, ip_cidr_range=cidr)
+
+
+def connector_facts(connectors, results):
+    """``[{name, region, ip_cidr_range, state}]`` from the planned connectors and the connector module's results
+    (same order); the state is None when unknown (check mode before creation)."""
+    return [{"name": c["name"], "region": c["region"], "ip_cidr_range": c.get("ip_cidr_range"),
+             "state": (r.get("connector") or {}).get("state")} for c, r in zip(connectors, results, strict=True)]
 
 
 def advertised_ranges(shared_vpc):

@@ -28,6 +28,7 @@ def test_subnet_level_members_follow_each_service_projects_subnetworks():
         {"name": "hub-tokyo", "region": R, "ip_cidr_range": "10.100.0.0/20", "members": ["group:api@example.com"]},
         {"name": "ml-tokyo", "region": R, "ip_cidr_range": "10.100.16.0/20",
          "members": sorted(API["members"] + ML["members"])}]
+    assert result["subnetwork_grants"][0] == {"name": "hub-tokyo", "region": R, "members": API["members"]}
     assert result["project_members"] == [] and result["connector_members"] == ML["connector_members"]
     assert result["connectors"] == [dict(CONN, region=R)]
 
