@@ -2,27 +2,17 @@
 """Filters that expose the Shared VPC rules (plugins/module_utils/_shared_vpc.py) to the gcp_shared_vpc role
 and to the playbooks that feed its output to the Cloud Router."""
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._shared_vpc import (
-    SharedVpcError,
     advertised_ranges,
     connector_facts,
     plan,
 )
 
 
-def gcp_shared_vpc_plan(*args):
-    try:
-        return plan(*args)
-    except SharedVpcError as e:
-        raise AnsibleFilterError(str(e)) from e
-
-
 class FilterModule:
     def filters(self):
         return {
-            "gcp_shared_vpc_plan": gcp_shared_vpc_plan,
+            "gcp_shared_vpc_plan": plan,
             "gcp_shared_vpc_advertised_ranges": advertised_ranges,
             "gcp_shared_vpc_connector_facts": connector_facts,
         }

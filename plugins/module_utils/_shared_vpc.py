@@ -16,10 +16,6 @@ MEMBER_EXPECTED = "expected user:EMAIL, serviceAccount:EMAIL, group:EMAIL or dom
 CONNECTOR_NAME = re.compile(r"[a-z][-a-z0-9]{0,23}[a-z0-9]")
 
 
-class SharedVpcError(ValueError):
-    """Bad input, raised before any call that changes something."""
-
-
 def member_problems(where, members):
     return [f"member {m!r} of {where}: {MEMBER_EXPECTED}" for m in members if not MEMBER.fullmatch(str(m))]
 
@@ -63,8 +59,8 @@ def plan(service_projects, subnetworks, found, connectors, access_level, default
 
     ``found`` lists the host network's subnetworks (API form) in the regions the inputs name. Returns
     ``{service_projects, subnetworks: [{name, region, ip_cidr_range, members}], subnetwork_grants: [{name,
-    region, members}] (the gcp_iam_member_grants option), project_members, connector_members, connectors}``;
-    raises SharedVpcError listing every problem, each naming its setting.
+    region, members}] (the gcp_iam_member_grants option), project_members, connector_members, connectors,
+    problems}``; ``problems`` lists every bad input, each naming its setting (the role fails on any).
     """
     problems, shared = [], []
     by_key = {(s["region"].rsplit("/", 1)[-1], s["name"]): s for s in found}
@@ -115,9 +111,8 @@ def plan(service_projects, subnetworks, found, connectors, access_level, default
         if clashes:
             problems.append(f"{where} ip_cidr_range {c['ip_cidr_range']}: overlaps {', '.join(clashes)}")
         cidrs.append((c["name"], c["ip_cidr_range"]))
-    if problems:
-        raise SharedVpcError("; ".join(problems))
     return {
+        "problems": problems,
         "service_projects": sorted(ids),
         "subnetworks": [dict(s, members=sorted(s["members"])) for s in shared],
         "subnetwork_grants": [{"name": s["name"], "region": s["region"], "members": sorted(s["members"])}

@@ -2,7 +2,6 @@ import pytest
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import GcpApiError, read_modify_write
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._shared_vpc import (
-    SharedVpcError,
     advertised_ranges,
     member_problems,
     plan,
@@ -23,7 +22,7 @@ CONN = {"name": "svpc-tokyo", "ip_cidr_range": "10.100.240.0/28", "max_instances
 
 def test_subnet_level_members_follow_each_service_projects_subnetworks():
     result = plan([ML, API], SHARED, FOUND, [CONN], "subnet", R)
-    assert result["service_projects"] == ["cb-svc-api", "cb-svc-ml"]
+    assert result["problems"] == [] and result["service_projects"] == ["cb-svc-api", "cb-svc-ml"]
     assert result["subnetworks"] == [
         {"name": "hub-tokyo", "region": R, "ip_cidr_range": "10.100.0.0/20", "members": ["group:api@example.com"]},
         {"name": "ml-tokyo", "region": R, "ip_cidr_range": "10.100.16.0/20",
@@ -41,10 +40,10 @@ def test_project_level_puts_every_member_on_the_project():
 
 def test_every_problem_named_with_its_setting():
     bad = [dict(ML, members=["a@x.com"], subnetworks=["nope"]), {"members": []}]
-    with pytest.raises(SharedVpcError) as failed:
-        plan(bad, [{"name": "hub-tokyo", "region": "us-east1"}], FOUND,
-             [dict(CONN, ip_cidr_range="10.100.1.0/28"), {"name": "Bad", "ip_cidr_range": "10.0.0.0/24"}], "subnet", R)
-    assert str(failed.value).split("; ") == [
+    result = plan(bad, [{"name": "hub-tokyo", "region": "us-east1"}], FOUND,
+                  [dict(CONN, ip_cidr_range="10.100.1.0/28"), {"name": "Bad", "ip_cidr_range": "10.0.0.0/24"}],
+                  "subnet", R)
+    assert result["problems"] == [
         "gcp_shared_vpc_subnetworks: subnetwork 'hub-tokyo' not found in region us-east1 of the host network "
         "(expected an existing subnetwork of that network and region)",
         "member 'a@x.com' of gcp_shared_vpc_service_projects[cb-svc-ml].members: expected user:EMAIL, "
@@ -58,8 +57,9 @@ def test_every_problem_named_with_its_setting():
 
 
 def test_connectors_may_not_overlap_each_other():
-    with pytest.raises(SharedVpcError, match=r"overlaps connector svpc-tokyo \(10.100.240.0/28\)"):
-        plan([], [], FOUND, [CONN, dict(CONN, name="other")], "subnet", R)
+    assert plan([], [], FOUND, [CONN, dict(CONN, name="other")], "subnet", R)["problems"] == [
+        "gcp_shared_vpc_connectors[other] ip_cidr_range 10.100.240.0/28: overlaps connector svpc-tokyo "
+        "(10.100.240.0/28)"]
 
 
 def test_advertised_ranges_subnetworks_then_connectors_each_once():

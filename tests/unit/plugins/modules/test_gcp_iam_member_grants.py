@@ -9,8 +9,8 @@ ROLE = "roles/compute.networkUser"
 SA, USER, OTHER = "serviceAccount:a@x.iam.gserviceaccount.com", "user:u@example.com", "group:theirs@example.com"
 
 
-def subnet(*members):
-    return {"subnetworks": [{"name": "s1", "region": "r", "members": list(members)}]}
+def subnet(*members, role=ROLE):
+    return {"bindings": [{"role": role, "subnetworks": [{"name": "s1", "region": "r", "members": list(members)}]}]}
 
 
 def test_merge_keeps_others_and_removes_only_what_was_granted():
@@ -23,9 +23,20 @@ def test_merge_keeps_others_and_removes_only_what_was_granted():
 
 
 def test_desired_grants():
-    params = dict(subnet(SA), project="p", project_members=[USER], state="present")
-    assert mod.desired_grants(params) == {SUBNET: {SA}, "projects/p": {USER}}
-    assert mod.desired_grants(dict(params, state="absent")) == {}
+    params = {"project": "p", "state": "present", "bindings": [
+        {"role": ROLE, "subnetworks": [{"name": "s1", "region": "r", "members": [SA]}], "project_members": [USER]},
+        {"role": "roles/vpcaccess.user", "subnetworks": [], "project_members": []}]}
+    assert mod.desired_grants(params) == {ROLE: {SUBNET: {SA}, "projects/p": {USER}}, "roles/vpcaccess.user": {}}
+    assert mod.desired_grants(dict(params, state="absent")) == {ROLE: {}, "roles/vpcaccess.user": {}}
+
+
+def test_merge_roles_applies_every_role_to_one_policy():
+    policy = {"etag": "e", "bindings": [{"role": "roles/viewer", "members": [OTHER]}]}
+    merged = mod.merge_roles(policy, "projects/p", {ROLE: {"projects/p": {SA}}, "roles/x.y": {"projects/p": {USER}}},
+                             {})
+    assert merged["bindings"] == [{"role": "roles/viewer", "members": [OTHER]}, {"role": ROLE, "members": [SA]},
+                                  {"role": "roles/x.y", "members": [USER]}]
+    assert mod.merge_roles(merged, "projects/p", {ROLE: {"projects/p": {SA}}}, {}) is None
 
 
 def test_record_items_keep_other_metadata():
@@ -35,13 +46,20 @@ def test_record_items_keep_other_metadata():
 
 
 def test_grants_records_and_reruns_clean(google):
-    first = run_module(mod, dict(subnet(SA, USER), project_members=[USER]), diff=True)
+    args = subnet(SA, USER)
+    args["bindings"][0]["project_members"] = [USER]
+    args["bindings"].append({"role": "roles/vpcaccess.user", "project_members": [SA]})
+    first = run_module(mod, args, diff=True)
     assert first["changed"] is True and first["updated"] == ["projects/p", SUBNET]
-    assert first["diff"]["after"][SUBNET] == [SA, USER]
+    assert first["diff"]["after"][ROLE][SUBNET] == [SA, USER]
     assert google.subnets[SUBNET]["iam"]["bindings"] == [{"role": ROLE, "members": [SA, USER]}]
-    assert record(google) == {ROLE: {SUBNET: [SA, USER], "projects/p": [USER]}}
+    assert google.projects["p"]["iam"]["bindings"] == [{"role": ROLE, "members": [USER]},
+                                                       {"role": "roles/vpcaccess.user", "members": [SA]}]
+    assert record(google) == {ROLE: {SUBNET: [SA, USER], "projects/p": [USER]}, "roles/vpcaccess.user": {
+        "projects/p": [SA]}}
     assert {"key": "other", "value": "kept"} in google.metadata["items"]
-    assert run_module(mod, dict(subnet(SA, USER), project_members=[USER]))["changed"] is False
+    assert [u for _, u in google.calls].count("v1/projects/p:setIamPolicy") == 1
+    assert run_module(mod, args)["changed"] is False
 
 
 def test_dropped_member_loses_access_others_kept(google):
@@ -62,15 +80,17 @@ def test_stale_etag_is_read_again_and_retried(google):
 
 def test_check_mode_writes_nothing(google):
     result = run_module(mod, subnet(SA), check=True, diff=True)
-    assert (result["changed"], result["diff"]["after"]) == (True, {SUBNET: [SA]})
+    assert (result["changed"], result["diff"]["after"]) == (True, {ROLE: {SUBNET: [SA]}})
     assert google.writes() == []
 
 
 def test_bad_member_and_missing_subnetwork_fail_before_any_change(google):
     result = run_module(mod, subnet("sa@x.com"))
-    assert result["msg"].startswith("Failed to ensure roles/compute.networkUser grants in p: member 'sa@x.com'")
+    assert result["msg"].startswith("Failed to ensure IAM grants (roles/compute.networkUser) in p: member 'sa@x.com' "
+                                    "of roles/compute.networkUser on subnetwork s1: expected user:EMAIL")
     assert google.calls == []
-    result = run_module(mod, {"subnetworks": [{"name": "nope", "region": "r", "members": [SA]}]})
+    result = run_module(mod, {"bindings": [{"role": ROLE, "subnetworks": [{"name": "nope", "region": "r",
+                                                                          "members": [SA]}]}]})
     assert result["msg"].endswith("not found: projects/p/regions/r/subnetworks/nope (a subnetwork must exist in the "
                                   "region given with it)")
     assert google.writes() == []
@@ -79,7 +99,8 @@ def test_bad_member_and_missing_subnetwork_fail_before_any_change(google):
 def test_absent_revokes_what_was_granted_then_reruns_clean(google):
     run_module(mod, subnet(SA))
     google.subnets[SUBNET]["iam"]["bindings"][0]["members"].append(OTHER)
-    assert run_module(mod, {"state": "absent"})["changed"] is True
+    absent = {"bindings": [{"role": ROLE}], "state": "absent"}
+    assert run_module(mod, absent)["changed"] is True
     assert google.subnets[SUBNET]["iam"]["bindings"] == [{"role": ROLE, "members": [OTHER]}]
     assert "cloudbridge-iam-grants" not in [i["key"] for i in google.metadata["items"]]
-    assert run_module(mod, {"state": "absent"})["changed"] is False
+    assert run_module(mod, absent)["changed"] is False
