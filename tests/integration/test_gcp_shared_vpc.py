@@ -1,11 +1,12 @@
 """gcp_shared_vpc on the twin's host project and two service projects: bad inputs refused before any change,
 check mode, converge, idempotence, others' bindings kept, a dropped member and a dropped service project,
-project-level access, teardown."""
+project-level access, AWS learning the shared ranges over BGP (CUSTOM advertisement), teardown."""
 
 from __future__ import annotations
 
 import re
 
+import boto3
 import google.oauth2.credentials
 import pytest
 import yaml
@@ -163,6 +164,24 @@ def test_project_level_access_moves_the_grants(twin, gcp, tmp_path):
     assert stats["failures"] == 0
     assert project_members(gcp) == sorted([ML_GROUP, ML_SA])
     assert subnet_members(gcp, "ml-tokyo") == [THEIRS]
+
+
+def test_custom_advertisement_teaches_aws_the_shared_ranges_over_bgp(twin, tmp_path):
+    """site.yml as is (sandbox inventory), its Cloud Router in CUSTOM mode fed with the role's output."""
+    _, results = play(tmp_path, services())
+    ranges = results["Publish gcp_shared_vpc and the ranges the Cloud Router advertises for it"][
+        "ansible_facts"]["gcp_shared_vpc_advertised_ranges"]
+    report = run_playbook(ROOT / "playbooks/site.yml", tmp_path=tmp_path, inventory=str(ROOT / "inventories/sandbox"),
+                          extra_vars={"gcp_ha_vpn_verify_delay": 1, "verify_delay": 1, "aws_tgw_vpn_poll_interval": 1,
+                                      "gcp_ha_vpn_advertise_mode": "CUSTOM", "gcp_ha_vpn_advertised_ip_ranges": ranges})
+    assert all(s["failures"] == 0 for s in report["stats"].values()), report["stats"]
+    ec2 = boto3.session.Session().client("ec2")
+    tables = ec2.describe_transit_gateway_route_tables()["TransitGatewayRouteTables"]
+    learned = {r["DestinationCidrBlock"] for t in tables
+               for r in ec2.search_transit_gateway_routes(
+                   TransitGatewayRouteTableId=t["TransitGatewayRouteTableId"],
+                   Filters=[{"Name": "type", "Values": ["propagated"]}])["Routes"]}
+    assert learned == {"10.100.0.0/20", "10.100.16.0/20", "10.100.240.0/28"}
 
 
 def test_absent_removes_everything_ours_then_reruns_clean(twin, gcp, tmp_path):
