@@ -182,3 +182,22 @@ def test_project_metadata_set_with_fingerprint_and_refused_when_stale(compute):
                lambda o: o["status"] == "DONE")
     assert op["error"]["errors"][0]["message"] == "Supplied fingerprint does not match current metadata fingerprint."
     assert projects.get(project=P).execute()["commonInstanceMetadata"] == after
+
+
+def test_firewall_rule_insert_patch_and_refusals(compute):
+    firewalls = compute.firewalls()
+    rule = {"name": "allow-aws", "network": NET, "sourceRanges": ["10.20.0.0/16"],
+            "allowed": [{"IPProtocol": "tcp", "ports": ["443"]}]}
+    done(compute, firewalls.insert(project=P, body=rule), None)
+    got = firewalls.get(project=P, firewall="allow-aws").execute()
+    assert (got["direction"], got["priority"], got["sourceRanges"], got["disabled"]) == (
+        "INGRESS", 1000, ["10.20.0.0/16"], False)
+    done(compute, firewalls.patch(project=P, firewall="allow-aws", body={"sourceRanges": ["10.30.0.0/16"]}), None)
+    got = firewalls.get(project=P, firewall="allow-aws").execute()
+    assert got["sourceRanges"] == ["10.30.0.0/16"] and got["allowed"] == rule["allowed"]
+    error = error_of(firewalls.insert(project=P, body={"name": "both", "network": NET}))
+    assert error["message"].endswith("Exactly one of allowed or denied must be specified.")
+    error = error_of(firewalls.insert(project=P, body=dict(rule, name="bad", sourceRanges=["10.0.0.0/33"])))
+    assert error["message"] == "Invalid value for field 'resource.sourceRanges[0]': '10.0.0.0/33'. Invalid IPCidrRange."
+    done(compute, firewalls.delete(project=P, firewall="allow-aws"), None)
+    assert error_of(firewalls.get(project=P, firewall="allow-aws"))["code"] == 404
