@@ -54,7 +54,21 @@ def connector_problems(connector, where):
     return problems
 
 
-def plan(service_projects, subnetworks, found, connectors, access_level, default_region):
+def firewall_problems(firewall, aws_ranges):
+    """What is wrong with the firewall setting and the AWS ranges it admits."""
+    problems = []
+    if firewall and not firewall.get("allowed"):
+        problems.append("gcp_shared_vpc_firewall: needs allowed ([{ip_protocol, ports}])")
+    for cidr in aws_ranges:
+        try:
+            ipaddress.IPv4Network(cidr)
+        except ValueError:
+            problems.append(f"gcp_shared_vpc_aws_ranges: {cidr!r} is not an IPv4 CIDR such as 10.20.0.0/16")
+    return problems
+
+
+def plan(service_projects, subnetworks, found, connectors, access_level, default_region, firewall=None,
+         aws_ranges=()):
     """What the role grants, from its inputs and the subnetworks read from the host network.
 
     ``found`` lists the host network's subnetworks (API form) in the regions the inputs name. Returns
@@ -111,6 +125,7 @@ def plan(service_projects, subnetworks, found, connectors, access_level, default
         if clashes:
             problems.append(f"{where} ip_cidr_range {c['ip_cidr_range']}: overlaps {', '.join(clashes)}")
         cidrs.append((c["name"], c["ip_cidr_range"]))
+    problems += firewall_problems(firewall, aws_ranges)
     return {
         "problems": problems,
         "service_projects": sorted(ids),

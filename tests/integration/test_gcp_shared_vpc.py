@@ -25,6 +25,7 @@ ML_SA, ML_GROUP = "serviceAccount:480211350147@cloudservices.gserviceaccount.com
 API_SA = "serviceAccount:480211350288@cloudservices.gserviceaccount.com"
 ML_AGENT = "serviceAccount:service-480211350147@serverless-robot-prod.iam.gserviceaccount.com"
 THEIRS = "group:theirs@example.com"
+AWS_RANGES = ["10.20.0.0/16", "10.30.0.0/16"]  # the seed's spoke VPCs
 # Read-only methods; any other counted call is a change.
 READS = re.compile(r"\.(get|list|getIamPolicy|wait|getXpnHost|getXpnResources)$")
 
@@ -40,7 +41,9 @@ def services(ml=None, api=True):
 def inventory(tmp_path, service_projects, **host_vars):
     """The lead's inventory shape: gcp_host and gcp_service_projects under gcp, settings in host vars."""
     host = {"gcp_shared_vpc_subnetworks": [{"name": "hub-tokyo"}, {"name": "ml-tokyo"}],
-            "gcp_shared_vpc_connectors": [{"name": "svpc-tokyo", "ip_cidr_range": "10.100.240.0/28"}], **host_vars}
+            "gcp_shared_vpc_connectors": [{"name": "svpc-tokyo", "ip_cidr_range": "10.100.240.0/28"}],
+            "gcp_shared_vpc_firewall": {"allowed": [{"ip_protocol": "tcp", "ports": ["443"]}]},
+            "gcp_shared_vpc_aws_ranges": AWS_RANGES, **host_vars}
     tree = {"all": {
         "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
         "children": {"gcp": {"children": {
@@ -107,7 +110,8 @@ def test_bad_inputs_fail_before_any_change(twin, admin, tmp_path):
     # A subnetwork in another region, an overlapping connector range and a malformed member: all named at once.
     stats, results = play(tmp_path, services(ml={"members": ["ml@example.com"]}),
                           gcp_shared_vpc_subnetworks=[{"name": "ml-tokyo", "region": "us-east1"}],
-                          gcp_shared_vpc_connectors=[{"name": "c1", "ip_cidr_range": "10.100.0.0/28"}])
+                          gcp_shared_vpc_connectors=[{"name": "c1", "ip_cidr_range": "10.100.0.0/28"}],
+                          gcp_shared_vpc_aws_ranges=["10.20.0.0/33"])
     assert stats["failures"] == 1
     assert failure(results).split("; ") == [
         "GCP: gcp_shared_vpc inputs for cb-net-host: gcp_shared_vpc_subnetworks: subnetwork 'ml-tokyo' not found "
@@ -116,7 +120,8 @@ def test_bad_inputs_fail_before_any_change(twin, admin, tmp_path):
         "member 'ml@example.com' of gcp_shared_vpc_service_projects[cb-svc-ml].members: expected user:EMAIL, "
         "serviceAccount:EMAIL, group:EMAIL or domain:DOMAIN",
         "gcp_shared_vpc_service_projects[cb-svc-ml].subnetworks: ml-tokyo not in gcp_shared_vpc_subnetworks (none)",
-        "gcp_shared_vpc_connectors[c1] ip_cidr_range 10.100.0.0/28: overlaps hub-tokyo (10.100.0.0/20)"]
+        "gcp_shared_vpc_connectors[c1] ip_cidr_range 10.100.0.0/28: overlaps hub-tokyo (10.100.0.0/20)",
+        "gcp_shared_vpc_aws_ranges: '10.20.0.0/33' is not an IPv4 CIDR such as 10.20.0.0/16"]
     assert writes(admin) == {}
 
 
@@ -135,6 +140,8 @@ def test_converge_then_rerun_and_check_change_nothing(twin, admin, gcp, tmp_path
     assert subnet_members(gcp, "hub-tokyo") == [API_SA]
     assert project_members(gcp, "roles/vpcaccess.user") == [ML_AGENT]
     assert gcp.get(VPCACCESS + CONNECTOR, timeout=30).json()["state"] == "READY"
+    rule = gcp.get(f"{COMPUTE}projects/{HOST}/global/firewalls/allow-from-aws", timeout=30).json()
+    assert (rule["sourceRanges"], rule["allowed"]) == (AWS_RANGES, [{"IPProtocol": "tcp", "ports": ["443"]}])
     fact = results["Publish gcp_shared_vpc and the ranges the Cloud Router advertises for it"]["ansible_facts"]
     assert fact["gcp_shared_vpc"]["connectors"] == [
         {"name": "svpc-tokyo", "region": REGION, "ip_cidr_range": "10.100.240.0/28", "state": "READY"}]
@@ -189,6 +196,7 @@ def test_absent_removes_everything_ours_then_reruns_clean(twin, gcp, tmp_path):
     assert stats["failures"] == 0 and stats["changed"] > 0
     assert xpn(gcp) == ("UNSPECIFIED_XPN_PROJECT_STATUS", [])
     assert gcp.get(VPCACCESS + CONNECTOR, timeout=30).status_code == 404
+    assert gcp.get(f"{COMPUTE}projects/{HOST}/global/firewalls/allow-from-aws", timeout=30).status_code == 404
     assert project_members(gcp) == [] and project_members(gcp, "roles/vpcaccess.user") == [THEIRS]
     assert subnet_members(gcp, "ml-tokyo") == [THEIRS]
     assert project_members(gcp, "roles/owner") == [f"serviceAccount:twin@{HOST}.iam.gserviceaccount.com"]

@@ -56,6 +56,12 @@ def test_every_problem_named_with_its_setting():
         "gcp_shared_vpc_connectors[Bad] ip_cidr_range '10.0.0.0/24': expected a /28 range such as 10.8.0.0/28"]
 
 
+def test_firewall_needs_allowed_and_cidrs():
+    assert plan([], [], FOUND, [], "subnet", R, {"name": "fw"}, ["10.20.0.0/16", "10.30.0.0/33"])["problems"] == [
+        "gcp_shared_vpc_firewall: needs allowed ([{ip_protocol, ports}])",
+        "gcp_shared_vpc_aws_ranges: '10.30.0.0/33' is not an IPv4 CIDR such as 10.20.0.0/16"]
+
+
 def test_connectors_may_not_overlap_each_other():
     assert plan([], [], FOUND, [CONN, dict(CONN, name="other")], "subnet", R)["problems"] == [
         "gcp_shared_vpc_connectors[other] ip_cidr_range 10.100.240.0/28: overlaps connector svpc-tokyo "
