@@ -6,7 +6,9 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import gcp_iam_m
 
 google = gcp_shared_vpc_fake.google  # the fixture, used by name
 ROLE = "roles/compute.networkUser"
-SA, USER, OTHER = "serviceAccount:a@x.iam.gserviceaccount.com", "user:u@example.com", "group:theirs@example.com"
+SA = "serviceAccount:a@x.iam.gserviceaccount.com"
+USER = "user:u@example.com"
+OTHER = "group:theirs@example.com"
 
 
 def subnet(*members, role=ROLE):
