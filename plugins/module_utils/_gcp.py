@@ -1,8 +1,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""GCP base for this collection's Compute modules. Internal use only: no compatibility promise.
+"""GCP base for this collection's modules. Internal use only: no compatibility promise.
 
 One module class (auth options identical to google.cloud's, so one ``module_defaults`` group serves
-both), one Compute client (retries with jittered backoff, operation waits) and one exception type.
+both), one REST client (retries with jittered backoff, operation waits) for Compute and, on the same
+session, for Cloud Resource Manager and Serverless VPC Access, and one exception type.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ COMPUTE_URL = "https://compute.googleapis.com/compute/v1/"
 # (api-samples.md 4.1); links we send use the same form so they compare equal.
 LINK_URL = "https://www.googleapis.com/compute/v1/"
 DEFAULT_SCOPES = ["https://www.googleapis.com/auth/compute"]
+# Project IAM (Resource Manager) and Serverless VPC Access take the cloud-platform scope only.
+CLOUD_PLATFORM_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
+CRM_URL = "https://cloudresourcemanager.googleapis.com/v1/"
+VPCACCESS_URL = "https://vpcaccess.googleapis.com/v1/"
 
 # Same names, types and GCP_* fallbacks as google.cloud's gcp_utils.GcpModule.
 AUTH_ARGS = dict(
@@ -67,8 +72,13 @@ RETRY_STATUS = frozenset((429, 500, 502, 503, 504))
 RETRY_REASONS = frozenset(("rateLimitExceeded", "userRateLimitExceeded"))
 
 
+# A write made against an out-of-date etag or fingerprint: IAM 409 ABORTED (Compute reason "conflict"),
+# 412 conditionNotMet, or an Operation that failed with CONDITION_NOT_MET.
+STALE_REASONS = frozenset(("ABORTED", "conflict", "conditionNotMet", "CONDITION_NOT_MET"))
+
+
 class GcpApiError(Exception):
-    """Any failed Compute call or operation; ``str()`` is the API's own message."""
+    """Any failed API call or operation; ``str()`` is the API's own message."""
 
     def __init__(self, message, status=None, reasons=(), body=None, transient=False):
         super().__init__(message)
@@ -93,6 +103,8 @@ class GcpApiError(Exception):
         except (ValueError, KeyError, TypeError):
             return cls(response.text or str(response.reason), status=response.status_code)
         reasons = [e.get("reason") for e in error.get("errors", []) if e.get("reason")]
+        # Resource Manager and VPC Access answer {code, message, status}: the canonical status is the reason.
+        reasons = reasons or [error["status"]] if error.get("status") else reasons
         return cls(error.get("message", ""), status=response.status_code, reasons=reasons, body=error)
 
     @classmethod
@@ -211,10 +223,13 @@ def refresh_hint(creds, error):
 
 
 class ComputeClient:
-    """Compute v1 over an (authorized) requests session; every failure raises GcpApiError."""
+    """Compute v1 (or, with ``base_url``, another Google REST API) over an (authorized) requests session;
+    every failure raises GcpApiError."""
 
-    def __init__(self, session, attempts=8, base_delay=1.0, max_delay=30.0, sleep=time.sleep, poll=2.0):
+    def __init__(self, session, attempts=8, base_delay=1.0, max_delay=30.0, sleep=time.sleep, poll=2.0,
+                 base_url=COMPUTE_URL):
         self.session = session
+        self.base_url = base_url
         self.attempts = attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
@@ -222,7 +237,7 @@ class ComputeClient:
         self.poll = poll
 
     def request(self, method, path, body=None, params=None):
-        url = COMPUTE_URL + resource_path(path)
+        url = self.base_url + resource_path(path)
         for attempt in range(self.attempts):
             try:
                 response = self.session.request(method, url, json=body, params=params, timeout=130)
@@ -294,6 +309,29 @@ class ComputeClient:
                 self.sleep(self.poll)
         return operation
 
+    def wait_long_running(self, operations, timeout, progress=None):
+        """Wait for google.longrunning Operations (``{name, done, error|response}``, e.g. Serverless VPC
+        Access) together; ``progress(text)`` (e.g. ``module.log``) is called about every 10 s while any runs.
+        Raises the first error."""
+        pending = [op for op in operations if op]
+        deadline, said = time.monotonic() + timeout, time.monotonic()
+        while True:
+            pending = [op if op.get("done") else self.request("GET", op["name"]) for op in pending]
+            for op in pending:
+                if op.get("done") and op.get("error"):
+                    error = op["error"]
+                    raise GcpApiError(error.get("message", "operation failed"), reasons=[str(error.get("code"))],
+                                      body=error)
+            running = [op["name"] for op in pending if not op.get("done")]
+            if not running:
+                return [op.get("response", {}) for op in pending]
+            if time.monotonic() >= deadline:
+                raise GcpApiError(f"timed out waiting for operation {running[0]}")
+            if progress and time.monotonic() - said >= 10:
+                progress(f"still waiting for {len(running)} operation(s): {', '.join(running)}")
+                said = time.monotonic()
+            self.sleep(self.poll)
+
     def set_labels(self, resource, labels):
         """setLabels with the resource's current fingerprint (412 conditionNotMet otherwise)."""
         body = {"labels": labels, "labelFingerprint": resource.get("labelFingerprint")}
@@ -310,17 +348,24 @@ class GcpModule(AnsibleModule):
         super().__init__(argument_spec=spec, **kwargs)
         if GOOGLE_AUTH_IMPORT_ERROR is not None:
             self.fail_json(msg=missing_required_lib("google-auth"), exception=str(GOOGLE_AUTH_IMPORT_ERROR))
-        self._compute = None
+        self._session = None
+        self._clients = {}
 
-    @property
-    def compute(self):
-        if self._compute is None:
+    def client(self, base_url):
+        """The client for the API at ``base_url``; every API shares one authorized session."""
+        if self._session is None:
             try:
                 creds = credentials(self.params)
             except (google.auth.exceptions.GoogleAuthError, OSError, ValueError) as e:
                 raise GcpApiError(f"cannot load {self.params['auth_kind']} credentials: {e}") from e
-            self._compute = ComputeClient(AuthorizedSession(creds))
-        return self._compute
+            self._session = AuthorizedSession(creds)
+        if base_url not in self._clients:
+            self._clients[base_url] = ComputeClient(self._session, base_url=base_url)
+        return self._clients[base_url]
+
+    @property
+    def compute(self):
+        return self.client(COMPUTE_URL)
 
     def wait(self, operations):
         return self.compute.wait(operations, self.params["timeout"])
@@ -335,6 +380,26 @@ class GcpModule(AnsibleModule):
     def fail(self, thing, cause, verb=None, **extra):
         verb = verb or ("delete" if self.params.get("state") == "absent" else "ensure")
         self.fail_json(msg=f"Failed to {verb} {thing}: {cause}", **extra)
+
+
+def read_modify_write(read, write, modify, attempts=5, sleep=time.sleep):
+    """Optimistic concurrency for etag/fingerprint-guarded writes: ``modify(current)`` returns the new value
+    (or None: nothing to write); a write refused as stale (409 ABORTED, 412 conditionNotMet) is read again and
+    retried with jittered backoff, as Google's "concurrent policy changes" answer asks. Returns
+    (before, after) of the last attempt."""
+    for attempt in range(attempts):
+        current = read()
+        new = modify(current)
+        if new is None:
+            return current, current
+        try:
+            return current, write(new)
+        except GcpApiError as e:
+            stale = e.status == 412 or bool(STALE_REASONS & set(e.reasons))
+            if not stale or attempt == attempts - 1:
+                raise
+            sleep(random.uniform(0, min(8.0, 0.5 * 2**attempt)))
+    raise AssertionError("unreachable")
 
 
 def ensure_resource(module, path, desired, immutable):

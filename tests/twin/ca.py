@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-GOOGLE_API_HOSTS = ("compute.googleapis.com", "www.googleapis.com")
+GOOGLE_API_HOSTS = ("compute.googleapis.com", "www.googleapis.com", "cloudresourcemanager.googleapis.com",
+                    "vpcaccess.googleapis.com")
 _VALIDITY = datetime.timedelta(days=3650)  # state dirs are reused: do not expire under a long-lived checkout
 
 
@@ -38,7 +39,7 @@ def ensure(state_dir) -> Files:
     """Return the CA and leaf files in ``state_dir``, creating them if any is missing. Twin invention
     (harness): lets clients verify the proxy's TLS; it imitates no cloud API."""
     paths = files(state_dir)
-    if all(p.exists() for p in vars(paths).values()):
+    if all(p.exists() for p in vars(paths).values()) and _covers_hosts(paths.leaf_cert):
         return paths
     paths.ca.parent.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.UTC)
@@ -70,6 +71,13 @@ def ensure(state_dir) -> Files:
     paths.bundle.write_bytes(Path(certifi.where()).read_bytes().rstrip(b"\n") + b"\n" + ca_pem)
     paths.ca.write_bytes(ca_pem)
     return paths
+
+
+def _covers_hosts(leaf_cert: Path) -> bool:
+    """False for a leaf made before a Google API host was added: the files are then made again."""
+    cert = x509.load_pem_x509_certificate(leaf_cert.read_bytes())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    return set(GOOGLE_API_HOSTS) <= set(names)
 
 
 def _builder(subject: x509.Name, issuer: x509.Name, key, now: datetime.datetime) -> x509.CertificateBuilder:

@@ -1,11 +1,13 @@
 """HTTP CONNECT proxy that stands in for the Google API front end.
 
-Clients reach the Compute twin exactly as they reach Google: ``https://compute.googleapis.com``
-(the discovery document's rootUrl) or ``https://www.googleapis.com`` (the host real responses use
-in selfLink, which clients follow), through ``HTTPS_PROXY``. For those two hosts on port 443 the proxy
-answers ``200``, terminates TLS with the test CA's leaf certificate (twin.ca) and pipes the plain
-HTTP stream to the Compute app on 127.0.0.1. Everything else (other hosts or ports, plain proxy
-requests) gets ``403``: nothing leaves the machine through the twin.
+Clients reach the Google API twin exactly as they reach Google: ``https://compute.googleapis.com``
+(the Compute discovery document's rootUrl), ``https://www.googleapis.com`` (the host real responses use
+in selfLink, which clients follow), ``https://cloudresourcemanager.googleapis.com`` and
+``https://vpcaccess.googleapis.com`` (the rootUrls of those APIs' discovery documents), through
+``HTTPS_PROXY``. For those hosts (twin.ca.GOOGLE_API_HOSTS) on port 443 the proxy answers ``200``,
+terminates TLS with the test CA's leaf certificate (twin.ca) and pipes the plain HTTP stream to the
+Google API app on 127.0.0.1 (which routes by the Host header). Everything else (other hosts or ports,
+plain proxy requests) gets ``403``: nothing leaves the machine through the twin.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ class _Handler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         target = self._read_connect_target()
         if target not in _ALLOWED:
-            self._reply(b"403 Forbidden", b"twin proxy: only CONNECT to compute.googleapis.com:443 "
-                                          b"or www.googleapis.com:443 is allowed\n")
+            self._reply(b"403 Forbidden", b"twin proxy: only CONNECT to "
+                        + ", ".join(f"{h}:443" for h in ca.GOOGLE_API_HOSTS).encode() + b" is allowed\n")
             return
         self._reply(b"200 Connection established")
         try:

@@ -1,4 +1,5 @@
-"""The Compute v1 WSGI app: auth, routing by the discovery document, validation, dispatch, JSON errors."""
+"""The Google API WSGI app (Compute v1, Cloud Resource Manager v1, Serverless VPC Access v1): auth, routing by
+the Host header and the API's discovery document, validation, dispatch, JSON errors."""
 
 from __future__ import annotations
 
@@ -42,9 +43,12 @@ def _json(status: int, payload) -> Response:
 
 def _serve(environ: dict) -> Response:
     http = HttpRequest(environ)
+    # Requests straight to the app's loopback port (no API host) are Compute's, as before the other APIs.
+    api = discovery.HOSTS.get(http.host.rpartition(":")[0] if ":" in http.host else http.host, discovery.COMPUTE)
     found = None
-    if http.path.startswith(discovery.SERVICE_PATH):
-        found = discovery.route(http.method, http.path[len(discovery.SERVICE_PATH):])
+    prefix = discovery.service_path(api)
+    if http.path.startswith(prefix):
+        found = discovery.route(http.method, http.path[len(prefix):], api)
     if found is None:
         # Google's front end answers unknown URLs with an HTML 404 page ("Error 404 (Not Found)!!1" in
         # ansible-collections/google.cloud #568); the twin's page is shortened.
@@ -54,14 +58,15 @@ def _serve(environ: dict) -> Response:
     try:
         _authenticate(http)
         discovery.check_path_params(method, params)
-        params["project"] = store.project_of(params["project"])
-        if "region" in params:
-            store.check_region(params["region"])
+        if api == discovery.COMPUTE:  # the other APIs name projects their own way: their handlers resolve them
+            params["project"] = store.project_of(params["project"])
+            if "region" in params:
+                store.check_region(params["region"])
         handler = HANDLERS.get(method["id"])
         if handler is None:
             # Twin invention: the real API serves every discovery method; 501 marks what the twin lacks.
             raise GcpError(501, "notImplemented", f"Method {method['id']} is not implemented by the twin.")
-        body = discovery.clean_body(method, http.get_data())
+        body = discovery.clean_body(method, http.get_data(), api)
         # One request at a time reads or changes the store (the server is threaded).
         with contextlib.nullcontext() if method["id"] in BLOCKING else store.state.lock:
             return _json(*handler(Request(method["id"], params, dict(http.args), body)))
@@ -75,7 +80,7 @@ def application(environ, start_response):
 
 def build_app():
     """The Compute WSGI app, its store reset to the seed."""
-    from twin.gcp import projects, resources, routers  # noqa: F401  (their handlers register on import)
+    from twin.gcp import projects, resource_manager, resources, routers, vpcaccess  # noqa: F401  (handlers register)
 
     store.reset()
     return application

@@ -1,5 +1,6 @@
-"""Routing and request validation driven by the Compute v1 discovery document that ships with
-google-api-python-client (api-samples.md source M-gce): the same file the clients are generated from."""
+"""Routing and request validation driven by the discovery documents that ship with google-api-python-client
+(api-samples.md source M-gce for Compute v1; Cloud Resource Manager v1 and Serverless VPC Access v1 the same
+way): the same files the clients are generated from."""
 
 from __future__ import annotations
 
@@ -12,13 +13,22 @@ import googleapiclient
 
 from twin.gcp.errors import GcpError
 
-DOC_PATH = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents" / "compute.v1.json"
-SERVICE_PATH = "/compute/v1/"
+DOC_DIR = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
+COMPUTE = "compute.v1"
+# API host -> discovery document served there (each document's rootUrl; www.googleapis.com is where
+# Compute's selfLinks point).
+HOSTS = {"compute.googleapis.com": COMPUTE, "www.googleapis.com": COMPUTE,
+         "cloudresourcemanager.googleapis.com": "cloudresourcemanager.v1", "vpcaccess.googleapis.com": "vpcaccess.v1"}
 
 
 @functools.cache
-def document() -> dict:
-    return json.loads(DOC_PATH.read_text(encoding="utf-8"))
+def document(api: str = COMPUTE) -> dict:
+    return json.loads((DOC_DIR / f"{api}.json").read_text(encoding="utf-8"))
+
+
+def service_path(api: str = COMPUTE) -> str:
+    """The URL path every method of ``api`` is below, e.g. /compute/v1/ or / (the methods' paths then start v1/)."""
+    return "/" + document(api)["servicePath"]
 
 
 def _methods(resources: dict):
@@ -28,18 +38,18 @@ def _methods(resources: dict):
 
 
 @functools.cache
-def _routes() -> list[tuple[str, re.Pattern, dict]]:
+def _routes(api: str) -> list[tuple[str, re.Pattern, dict]]:
     routes = []
-    for method in _methods(document()["resources"]):
+    for method in _methods(document(api)["resources"]):
         template = method.get("flatPath", method["path"])
         pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
         routes.append((method["httpMethod"], re.compile(pattern), method))
     return routes
 
 
-def route(http_method: str, path: str) -> tuple[dict, dict] | None:
-    """(discovery method, path parameters) for a request path below /compute/v1/, or None."""
-    for verb, pattern, method in _routes():
+def route(http_method: str, path: str, api: str = COMPUTE) -> tuple[dict, dict] | None:
+    """(discovery method, path parameters) for a request path below ``api``'s service path, or None."""
+    for verb, pattern, method in _routes(api):
         match = pattern.fullmatch(path)
         if verb == http_method and match:
             return method, match.groupdict()
@@ -49,7 +59,8 @@ def route(http_method: str, path: str) -> tuple[dict, dict] | None:
 def check_path_params(method: dict, params: dict) -> None:
     """Path parameters must match the discovery ``pattern`` (the regex the API reports back)."""
     for name, value in params.items():
-        pattern = method["parameters"][name].get("pattern")
+        # flatPath segments such as {projectsId} have no parameter of their own (they are parts of {+name}).
+        pattern = method["parameters"].get(name, {}).get("pattern")
         if pattern and not re.fullmatch(pattern, value):
             raise invalid_name(name, value, pattern)
 
@@ -89,8 +100,7 @@ def _is_int(value) -> bool:
         isinstance(value, str) and re.fullmatch(r"-?\d+", value) is not None)
 
 
-def _clean(value, prop: dict, where: str):
-    schemas = document()["schemas"]
+def _clean(value, prop: dict, where: str, schemas: dict):
     if "$ref" in prop:
         schema = schemas[prop["$ref"]]
         if not isinstance(value, dict):
@@ -103,7 +113,7 @@ def _clean(value, prop: dict, where: str):
                 raise GcpError(400, "invalid", f'Invalid JSON payload received. Unknown name "{key}" '
                                                f"at '{where}': Cannot find field.")
             if item is not None and not output_only(field):
-                out[key] = _clean(item, field, f"{where}.{key}")
+                out[key] = _clean(item, field, f"{where}.{key}", schemas)
         return out
     kind = prop.get("type")
     ok = {"string": lambda v: isinstance(v, str) or (prop.get("format") in ("int64", "uint64") and _is_int(v)),
@@ -117,21 +127,23 @@ def _clean(value, prop: dict, where: str):
     if kind == "integer":
         return int(value)
     if kind == "array":
-        return [_clean(item, prop["items"], f"{where}[{i}]") for i, item in enumerate(value)]
+        return [_clean(item, prop["items"], f"{where}[{i}]", schemas) for i, item in enumerate(value)]
     if kind == "object" and "additionalProperties" in prop:
-        return {k: _clean(v, prop["additionalProperties"], f"{where}.{k}") for k, v in value.items()}
+        return {k: _clean(v, prop["additionalProperties"], f"{where}.{k}", schemas) for k, v in value.items()}
     return value
 
 
-def clean_body(method: dict, raw: bytes) -> dict | None:
+def clean_body(method: dict, raw: bytes, api: str = COMPUTE) -> dict | None:
     """The request body checked against the method's request schema, output-only fields dropped."""
     if "request" not in method:
         return None
     if not raw.strip():
+        if api != COMPUTE:
+            return {}  # ESF-fronted APIs read an empty body as an empty message (proto3 JSON mapping)
         # googleapis/google-api-python-client #608 (api-samples.md §5.2).
         raise GcpError(400, "required", "Required field 'resource' not specified")
     try:
         body = json.loads(raw)
     except ValueError as exc:
         raise GcpError(400, "invalid", f"Invalid JSON payload received. {exc}") from None
-    return _clean(body, method["request"], "resource")
+    return _clean(body, method["request"], "resource", document(api)["schemas"])

@@ -22,6 +22,10 @@ class GcpError(Exception):
         self.extra = extra  # e.g. location / locationType of errors[0]
 
     def envelope(self, method_id: str | None) -> dict:
+        if method_id and not method_id.startswith("compute."):
+            # Cloud Resource Manager v1 and Serverless VPC Access v1 answer {code, message, status}
+            # (GoogleCloudPlatform/deploymentmanager-samples #332, a cloudresourcemanager-v1 setIamPolicy error).
+            return {"error": {"code": self.http, "message": self.message, "status": self.status}}
         error = {"code": self.http, "message": self.message,
                  "errors": [{"message": self.item_message, "domain": "global",
                              "reason": self.reason, **self.extra}],

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from twin.gcp import operations, store
 from twin.gcp.api import Request, handles, page
-from twin.gcp.errors import invalid, invalid_usage
+from twin.gcp.errors import GcpError, invalid, invalid_usage
 
 
 def project_json(project_id: str) -> dict:
     # Discovery Project: xpnProjectStatus HOST or UNSPECIFIED_XPN_PROJECT_STATUS; defaultNetworkTier
     # "Initially ... PREMIUM". Other Project fields (quotas, metadata) are not modelled.
     project = store.state.projects[project_id]
+    # commonInstanceMetadata: Metadata {kind, fingerprint, items}; items omitted when empty (discovery Metadata).
+    metadata = {"kind": "compute#metadata", "fingerprint": store.fingerprint(
+        {i["key"]: i["value"] for i in project.metadata}), **({"items": project.metadata} if project.metadata else {})}
     return {"kind": "compute#project", "id": project.number, "name": project.id,
+            "commonInstanceMetadata": metadata,
             "xpnProjectStatus": "HOST" if project.xpn_host else "UNSPECIFIED_XPN_PROJECT_STATUS",
             "defaultNetworkTier": "PREMIUM", "selfLink": f"{store.LINK_BASE}projects/{project.id}"}
 
@@ -27,6 +31,21 @@ def _xpn_change(req: Request, operation_type: str):
 
 def _services(host: str) -> list:
     return sorted(p.id for p in store.state.projects.values() if p.host == host)
+
+
+@handles("compute.projects.setCommonInstanceMetadata")
+def set_metadata(req: Request):
+    project = store.state.projects[req.project]
+    current = project_json(req.project)["commonInstanceMetadata"]["fingerprint"]
+    link = f"{store.LINK_BASE}projects/{req.project}"
+    if req.body.get("fingerprint") != current:
+        # The mismatch surfaces in the Operation: "Google Operation '…' finished with an error: Supplied fingerprint
+        # does not match current metadata fingerprint." (cloudfoundry/bosh-google-cpi-release #159); nothing changes.
+        return 200, operations.start(req.project, "global", "setCommonInstanceMetadata", link, GcpError(
+            412, "conditionNotMet", "Supplied fingerprint does not match current metadata fingerprint.",
+            op_code="CONDITION_NOT_MET"))
+    project.metadata = [{"key": i["key"], "value": i.get("value", "")} for i in req.body.get("items", [])]
+    return _xpn_change(req, "setCommonInstanceMetadata")
 
 
 @handles("compute.projects.enableXpnHost")

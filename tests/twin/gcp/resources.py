@@ -7,12 +7,11 @@ import base64
 import hashlib
 import ipaddress
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from twin import link as twin_link
-from twin.gcp import operations, store
+from twin.gcp import iam, operations, store
 from twin.gcp.api import Request, handles, page
 from twin.gcp.discovery import NAME_PATTERN, invalid_name
 from twin.gcp.errors import GcpError, already_exists, in_use, invalid, precondition, required
@@ -225,16 +224,60 @@ def get_iam_policy(req: Request):
 def set_iam_policy(req: Request):
     policy = req.body.get("policy", {})
     subnet = store.get(("subnetworks", req.project, req.scope, req.params["resource"]))
-    etag = policy.get("etag") or req.body.get("etag")
-    if etag and etag != subnet["_iam"]["etag"]:
-        # No public capture of Compute's answer (api-samples.md §5.5); the twin answers like Resource
-        # Manager's stale-etag case: 409 ABORTED.
-        raise GcpError(409, "conflict", "There were concurrent policy changes. Please retry the whole "
-                       "read-modify-write with exponential backoff.", status="ABORTED")
-    bindings = policy.get("bindings", req.body.get("bindings", []))
-    subnet["_iam"] = {"version": policy.get("version", 1), **({"bindings": bindings} if bindings else {}),
-                      "etag": base64.b64encode(secrets.token_bytes(8)).decode()}
+    # RegionSetPolicyRequest carries the etag in policy.etag or beside it (discovery).
+    subnet["_iam"] = iam.set_policy(subnet["_iam"], {"bindings": req.body.get("bindings", []), **policy},
+                                    policy.get("etag") or req.body.get("etag"), _subnet_role)
     return 200, subnet["_iam"]
+
+
+def _subnet_role(role: str) -> bool:
+    # Roles that grant Compute permissions apply to a subnetwork; basic roles too
+    # (https://cloud.google.com/compute/docs/access/iam#resource-level-policies) [twin simplification].
+    return role.startswith("roles/compute.") or role in ("roles/owner", "roles/editor", "roles/viewer")
+
+
+# --- firewall rules -----------------------------------------------------------------------------------------
+
+
+def _firewall_fields(req: Request, body: dict, current: dict | None = None) -> dict:
+    """Checked, defaulted fields of a firewall rule (discovery Firewall: direction "default is INGRESS",
+    priority "between 0 and 65535 ... default value is 1000", network "If not specified ...
+    global/networks/default")."""
+    merged = {**(current or {}), **body}
+    network = ref(req, {"network": merged.get("network") or "global/networks/default"}, "network", "networks")
+    if bool(merged.get("allowed")) == bool(merged.get("denied")):
+        # Twin wording: a rule carries either allowed or denied entries (https://cloud.google.com/firewall/docs/firewalls,
+        # "Each firewall rule's action is either allow or deny").
+        raise invalid("resource.allowed", "", "Exactly one of allowed or denied must be specified.")
+    priority = merged.get("priority", 1000)
+    if not 0 <= priority <= 65535:
+        raise invalid("resource.priority", priority, "Must be between 0 and 65535.")  # discovery bounds; twin text
+    for n, cidr in enumerate(merged.get("sourceRanges", [])):
+        _cidr(f"resource.sourceRanges[{n}]", cidr)
+    return {"description": merged.get("description", ""), "network": network["selfLink"],
+            "direction": merged.get("direction", "INGRESS"), "priority": priority,
+            **{k: merged[k] for k in ("allowed", "denied", "sourceRanges", "targetTags", "destinationRanges")
+               if merged.get(k)},
+            "disabled": merged.get("disabled", False), "logConfig": merged.get("logConfig", {"enable": False})}
+
+
+FIREWALLS = register(Collection("firewalls", "firewall", "firewall", _firewall_fields))
+
+
+@handles("compute.firewalls.patch")
+def patch_firewall(req: Request):
+    # PATCH merges the given fields into the rule (discovery firewalls.patch: "This method supports PATCH
+    # semantics"); the network cannot change (set at creation, cloud.google.com/firewall/docs/using-firewalls).
+    firewall = store.get(("firewalls", req.project, "global", req.params["firewall"]))
+    body = {k: v for k, v in req.body.items() if k != "name"}
+    if body.get("network") and store.parse_ref(body["network"], "resource.network", "networks", req.project) != \
+            store.parse_ref(firewall["network"], "network", "networks", req.project):
+        raise invalid("resource.network", body["network"], "The network of a firewall rule cannot be changed.")
+    fields = _firewall_fields(req, body, {k: v for k, v in firewall.items() if not k.startswith("_")})
+    for key in ("allowed", "denied", "sourceRanges", "targetTags", "destinationRanges"):
+        firewall.pop(key, None)
+    firewall.update(fields)
+    return 200, operations.start(req.project, "global", "patch", firewall)
 
 
 # --- HA VPN gateways and external (peer) gateways ---------------------------------------------------------

@@ -46,6 +46,9 @@ class Project:
     number: str
     xpn_host: bool = False
     host: str | None = None  # host project id while attached as a Shared VPC service project
+    # Project IAM policy (Cloud Resource Manager). A real project always has an owner: the twin's own account.
+    iam: dict = field(default_factory=dict)
+    metadata: list = field(default_factory=list)  # commonInstanceMetadata items ({key, value})
 
 
 @dataclass
@@ -181,6 +184,8 @@ def reset() -> None:
         state.operations.clear()
         state.next_ip = 10
         for spec in settings.seed.get("gcp", {}).get("projects", []):
-            state.projects[spec["id"]] = Project(spec["id"], str(spec["number"]))
+            owner = {"role": "roles/owner", "members": [f"serviceAccount:twin@{spec['id']}.iam.gserviceaccount.com"]}
+            state.projects[spec["id"]] = Project(spec["id"], str(spec["number"]),
+                                                 iam={"version": 1, "bindings": [owner], "etag": "BwAAAAAAAAA="})
             for net in spec.get("networks", []):
                 resources.seed_network(spec["id"], net)

@@ -1,0 +1,52 @@
+from unit.plugins.modules import gcp_shared_vpc_fake
+from unit.plugins.modules.gcp_compute_fake import run_module
+
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import gcp_vpc_access_connector as mod
+
+google = gcp_shared_vpc_fake.google  # the fixture, used by name
+ARGS = {"name": "c1", "region": "r", "network": "vpc", "ip_cidr_range": "10.8.0.0/28"}
+PATH = "projects/p/locations/r/connectors/c1"
+PARAMS = dict(ARGS, project="p", subnet=None, machine_type="e2-micro", min_instances=2, max_instances=3)
+
+
+def test_input_problems_name_range_and_bounds():
+    assert mod.input_problems(PARAMS) == []
+    problems = mod.input_problems(dict(PARAMS, name="Bad_", ip_cidr_range="10.8.0.0/24", min_instances=1,
+                                       max_instances=1))
+    assert [p.split(" ")[1] for p in problems] == ["name", "ip_cidr_range", "min_instances", "max_instances"]
+    no_range = mod.input_problems(dict(PARAMS, ip_cidr_range=None))
+    assert no_range == ["connector: give either ip_cidr_range or subnet"]
+
+
+def test_plan():
+    desired = mod.desired_connector(PARAMS)
+    assert mod.plan_connector(None, desired) == "create"
+    assert mod.plan_connector(dict(desired, state="READY"), desired) is None
+    assert mod.plan_connector(dict(desired, maxInstances=5), desired) == "update"
+    assert mod.plan_connector(dict(desired, ipCidrRange="10.9.0.0/28"), desired) == "replace"
+    assert mod.plan_connector(dict(desired, state="ERROR"), desired) == "replace"
+
+
+def test_creates_then_no_change_then_scales_in_place(google):
+    first = run_module(mod, ARGS)
+    assert (first["changed"], first["action"], first["connector"]["state"]) == (True, "create", "READY")
+    assert run_module(mod, ARGS)["changed"] is False
+    third = run_module(mod, dict(ARGS, max_instances=4))
+    assert third["action"] == "update" and google.connectors[PATH]["maxInstances"] == 4
+    assert ("PATCH", f"v1/{PATH}") in google.writes()
+
+
+def test_overlap_fails_before_any_change(google):
+    result = run_module(mod, dict(ARGS, ip_cidr_range="10.0.0.16/28"))
+    assert result["msg"] == ("Failed to ensure Serverless VPC Access connector c1 in r: ip_cidr_range 10.0.0.16/28 "
+                             "overlaps subnetwork(s) of vpc: s1 (10.0.0.0/24)")
+    assert google.writes() == []
+
+
+def test_check_mode_and_absent(google):
+    result = run_module(mod, ARGS, check=True, diff=True)
+    assert (result["changed"], result["diff"]["before"], google.writes()) == (True, {}, [])
+    run_module(mod, ARGS)
+    gone = run_module(mod, {"name": "c1", "region": "r", "state": "absent"})
+    assert (gone["changed"], google.connectors) == (True, {})
+    assert run_module(mod, {"name": "c1", "region": "r", "state": "absent"})["changed"] is False
