@@ -71,8 +71,7 @@ def test_verify_passes_on_what_real_negotiation_produced(config, lab, twin, tmp_
     assert playbook(tmp_path, "verify.yml") == {"gcp-host": (0, 0), "aws-hub": (0, 0)}
 
 
-def test_a_key_changed_on_one_side_fails_that_tunnel_with_an_authentication_error(
-        config, read, lab, ec2, gcp, twin, tmp_path):
+def test_a_key_changed_on_one_side_fails_that_tunnel_with_an_authentication_error(config, read, lab, ec2, gcp, twin):
     """AWS's key of tunnel t1 changes (ModifyVpnTunnelOptions), GCP keeps the old one."""
     target = config.end("aws", "t1")
     vpn = next(v for v in ec2.describe_vpn_connections()["VpnConnections"]
@@ -93,9 +92,6 @@ def test_a_key_changed_on_one_side_fails_that_tunnel_with_an_authentication_erro
         assert "AUTHENTICATION_FAILED" in lab.log("gcp")
         feed(twin.admin_url, changed, states)
         assert gcp_statuses(gcp) == ["AUTHORIZATION_ERROR"] + ["ESTABLISHED"] * 3
-        # The collection's verify sees it too: it does not pass with a tunnel down.
-        stats = playbook(tmp_path, "verify.yml", verify_retries=1)
-        assert stats["gcp-host"][0] == 1
     finally:
         ec2.modify_vpn_tunnel_options(**change, TunnelOptions={"PreSharedKey": target.psk})
         ec2.get_waiter("vpn_connection_available").wait(VpnConnectionIds=[change["VpnConnectionId"]],
