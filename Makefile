@@ -58,11 +58,14 @@ twin-down: setup
 	$(BIN)/python -m twin down --state-dir $(TWIN_STATE)
 
 # Brings the twin up, builds and verifies the VPN on it, shows the report, tears it down, and brings the
-# twin down whatever happened.
+# twin down whatever happened. TWIN_PROTOCOL=1: after site.yml, real IKE and BGP come up from what it
+# configured (strongSwan and FRR, docs/protocol.md) and verify.yml runs again on what they negotiated.
 demo: setup
 	$(BIN)/python -m twin up --state-dir $(TWIN_STATE) --latency-scale $${TWIN_LATENCY_SCALE:-0.002}
 	set -a; . $(TWIN_STATE)/env; set +a; \
 	  $(BIN)/ansible-playbook -i inventories/sandbox playbooks/site.yml \
+	  && { [ -z "$${TWIN_PROTOCOL:-}" ] || $(BIN)/python -m protocol -- \
+	       $(BIN)/ansible-playbook -i inventories/sandbox playbooks/verify.yml; } \
 	  && cat build/report-sandbox.md \
 	  && $(BIN)/ansible-playbook -i inventories/sandbox playbooks/teardown.yml; rc=$$?; \
 	  $(BIN)/python -m twin down --state-dir $(TWIN_STATE); exit $$rc

@@ -17,7 +17,7 @@ from google.auth.transport.requests import AuthorizedSession
 
 from protocol import lab as lab_module
 from protocol import readback
-from protocol.driver import REPORT, playbook, sandbox
+from protocol.driver import REPORT, forget, playbook, sandbox
 
 REASON = lab_module.missing()
 
@@ -76,7 +76,7 @@ def config(read) -> readback.Config:
 
 
 @pytest.fixture(scope="module")
-def lab(config, site):
+def lab(config, site, twin):
     lab = lab_module.Lab()
     try:
         seconds = lab.start(config)
@@ -85,3 +85,4 @@ def lab(config, site):
         yield lab
     finally:
         lab.close()
+        forget(twin.admin_url)

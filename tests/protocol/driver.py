@@ -44,9 +44,19 @@ def observed_body(config: Config, states: list[TunnelState]) -> dict:
     return {"tunnels": tunnels, "sessions": sessions}
 
 
-def feed(admin_url: str, config: Config, states: list[TunnelState]) -> dict:
+def _observed(admin_url: str, method: str, body: dict | None = None) -> dict:
     http = requests.Session()
     http.trust_env = False  # straight to 127.0.0.1, never through the proxy
-    response = http.post(f"{admin_url}/_twin/observed", json=observed_body(config, states), timeout=30)
+    response = http.request(method, f"{admin_url}/_twin/observed", json=body, timeout=30)
     response.raise_for_status()
     return response.json()
+
+
+def feed(admin_url: str, config: Config, states: list[TunnelState]) -> dict:
+    """The twin reports these states from now on (until ``forget``)."""
+    return _observed(admin_url, "POST", observed_body(config, states))
+
+
+def forget(admin_url: str) -> None:
+    """The daemons are gone: the twin goes back to comparing both clouds' fields."""
+    _observed(admin_url, "DELETE")
