@@ -191,10 +191,10 @@ class Lab:
         vici = home / "charon.vici"
         vici.unlink(missing_ok=True)
         # `ip netns exec` runs the command in a mount namespace of its own: the bind mount stays private.
-        self.charon[side] = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns[side], "sh", "-c",
-             f'mount --bind "{home}/run" /run && exec {CHARON}'],
-            env=env, stdout=subprocess.DEVNULL, stderr=open(home / "charon.err", "a"))  # noqa: SIM115
+        with open(home / "charon.err", "a") as err:
+            self.charon[side] = subprocess.Popen(
+                ["ip", "netns", "exec", self.ns[side], "sh", "-c", f'mount --bind "{home}/run" /run && exec {CHARON}'],
+                env=env, stdout=subprocess.DEVNULL, stderr=err)
         _until(lambda: vici.exists() or self.charon[side].poll() is not None, 10, f"{side} charon's vici socket")
         if self.charon[side].poll() is not None:
             raise RuntimeError(f"{side} charon exited: {(home / 'charon.err').read_text()[-500:]}")
@@ -221,10 +221,11 @@ class Lab:
         shutil.chown(home, "frr", "frr")
         conf = home / "bgpd.conf"
         conf.write_text(_frr_conf(side, ends))
-        self.bgpd[side] = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns[side], BGPD, "-Z", "-n", "-u", "frr", "-g", "frr", "-f", str(conf),
-             "-i", str(home / "bgpd.pid"), "--vty_socket", str(home), "--log", f"file:{home}/bgpd.log", "-P", "0"],
-            stdout=subprocess.DEVNULL, stderr=open(self.dir / side / "bgpd.err", "a"))  # noqa: SIM115
+        with open(self.dir / side / "bgpd.err", "a") as err:
+            self.bgpd[side] = subprocess.Popen(
+                ["ip", "netns", "exec", self.ns[side], BGPD, "-Z", "-n", "-u", "frr", "-g", "frr", "-f", str(conf),
+                 "-i", str(home / "bgpd.pid"), "--vty_socket", str(home), "--log", f"file:{home}/bgpd.log", "-P", "0"],
+                stdout=subprocess.DEVNULL, stderr=err)
         _until(lambda: (home / "bgpd.vty").exists() or self.bgpd[side].poll() is not None, 10, f"{side} bgpd")
         if self.bgpd[side].poll() is not None:
             raise RuntimeError(f"{side} bgpd exited: {(self.dir / side / 'bgpd.err').read_text()[-500:]}")
