@@ -230,9 +230,15 @@ class Lab:
         if self.bgpd[side].poll() is not None:
             raise RuntimeError(f"{side} bgpd exited: {(self.dir / side / 'bgpd.err').read_text()[-500:]}")
 
-    def vtysh(self, side: str, command: str) -> dict:
-        out = run("vtysh", "--vty_socket", str(self.dir / side / "frr"), "-d", "bgpd", "-c", command)
-        return json.loads(out or "{}")
+    def vtysh(self, side: str, *commands: str) -> list[dict]:
+        """One vtysh run for several `... json` commands: their documents, in order."""
+        args = [arg for command in commands for arg in ("-c", command)]
+        out = run("vtysh", "--vty_socket", str(self.dir / side / "frr"), "-d", "bgpd", *args)
+        decoder, documents, at = json.JSONDecoder(), [], 0
+        while (at := re.compile(r"\s*").match(out, at).end()) < len(out):
+            document, at = decoder.raw_decode(out, at)
+            documents.append(document)
+        return documents
 
     # ---- lifecycle ----
 
@@ -282,8 +288,8 @@ class Lab:
         return next((status for text, status in FAILURES for line in lines if text in line), None)
 
     def _bgp(self, side: str) -> tuple[dict, dict]:
-        peers = self.vtysh(side, "show bgp ipv4 unicast summary json").get("peers", {})
-        routes = self.vtysh(side, "show bgp ipv4 unicast json").get("routes", {})
+        summary, table = self.vtysh(side, "show bgp ipv4 unicast summary json", "show bgp ipv4 unicast json")
+        peers, routes = summary.get("peers", {}), table.get("routes", {})
         learned: dict = {}
         for prefix, paths in routes.items():
             for path in paths:
