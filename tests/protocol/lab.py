@@ -115,8 +115,8 @@ class Lab:
 
     # ---- network ----
 
-    def _ns(self, side: str, *cmd: str, check: bool = True) -> str:
-        return run("ip", "netns", "exec", self.ns[side], *cmd, check=check)
+    def _ns(self, side: str, *cmd: str) -> str:
+        return run("ip", "netns", "exec", self.ns[side], *cmd)
 
     def _network(self, config: Config) -> None:
         for side in SIDES:
@@ -182,6 +182,7 @@ class Lab:
     secret = "{e.psk}"
   }}""")
         path = self.dir / side / "swanctl.conf"
+        path.touch(mode=0o600)  # the keys: the directory is open to user frr
         path.write_text("connections {\n" + "\n".join(conns) + "\n}\nsecrets {\n" + "\n".join(secrets) + "\n}\n")
         return path
 
@@ -200,7 +201,7 @@ class Lab:
             raise RuntimeError(f"{side} charon exited: {(home / 'charon.err').read_text()[-500:]}")
         _until(lambda: self.swanctl(side, "--stats", check=False), 10, f"{side} charon answering")
 
-    def _load(self, config: Config) -> None:
+    def load(self, config: Config) -> None:
         """(Re)start both charons on ``config``: AWS first, since it only answers."""
         self.starts += 1
         for side in ("aws", "gcp"):
@@ -249,12 +250,9 @@ class Lab:
         self._network(config)
         for side in SIDES:
             self._start_bgpd(side, getattr(config, side))
-        self._load(config)
+        self.load(config)
         self.wait(lambda states: all(s.up and s.bgp == s.aws_bgp == "Established" for s in states), 20)
         return time.monotonic() - begin
-
-    def load(self, config: Config) -> None:
-        self._load(config)
 
     def close(self) -> None:
         for procs in (self.charon, self.bgpd):
