@@ -50,12 +50,15 @@ def gcp_statuses(gcp) -> list[str]:
 
 def test_what_site_yml_configured_comes_up_with_real_ike_and_bgp(config, lab):
     assert len(config.gcp) == len(config.aws) == EXPECTED_TUNNELS
-    # Each side as its cloud holds it: AWS's configured proposals, one key per tunnel, the ASNs of both sides.
+    # Each side as its cloud holds it: AWS's proposals (the role's defaults), one key per tunnel, the inventory's ASNs.
     aws = config.aws[0]
     assert aws.ike.render(lab.implemented) == ["aes256-sha256-prfsha256-modp2048"]
     assert aws.esp.render(lab.implemented) == ["aes256-sha256-modp2048"]
     assert len({e.psk for e in config.aws}) == EXPECTED_TUNNELS
-    assert {(e.asn, e.peer_asn) for e in config.gcp} == {(65000, 64512)}
+    settings = sandbox()
+    asns = (settings["gcp_ha_vpn_router_asn"], settings["aws_tgw_vpn_amazon_side_asn"])
+    assert {(e.asn, e.peer_asn) for e in config.gcp} == {asns}
+    assert {(e.peer_asn, e.asn) for e in config.aws} == {asns}
     states = lab.wait(up_with_routes(config), 20)
     report("after site.yml", states)
     assert [(s.ike, s.child, s.aws_ike, s.aws_child, s.bgp, s.aws_bgp) for s in states] == [
