@@ -63,6 +63,12 @@ def test_what_site_yml_configured_comes_up_with_real_ike_and_bgp(config, lab):
     report("after site.yml", states)
     assert [(s.ike, s.child, s.aws_ike, s.aws_child, s.bgp, s.aws_bgp) for s in states] == [
         ("ESTABLISHED", "INSTALLED", "ESTABLISHED", "INSTALLED", "Established", "Established")] * EXPECTED_TUNNELS
+    # What was negotiated is what AWS's options allow (GCP offers more; AWS asks for MODP_2048 if needed).
+    for name in config.names:
+        selected = [line.split("selected proposal: ")[1] for line in lab.log("gcp").splitlines()
+                    if f"<{name}|" in line and "selected proposal: " in line]
+        assert selected == ["IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048",
+                            "ESP:AES_CBC_256/HMAC_SHA2_256_128/NO_EXT_SEQ"], (name, selected)
     # The GCP subnets reach AWS over every session (and whatever AWS advertises reaches GCP).
     assert all(s.aws_learned and set(s.aws_learned) == set(config.end("gcp", s.name).networks) for s in states)
 
