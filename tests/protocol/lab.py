@@ -30,6 +30,7 @@ from protocol.readback import Config, End
 
 CHARON = "/usr/lib/ipsec/charon"
 BGPD = "/usr/lib/frr/bgpd"
+KERNEL_LIBIPSEC = "/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so"  # Debian's libcharon-extra-plugins
 SIDES = ("gcp", "aws")
 # Plugins of the Debian packages strongswan-charon, strongswan-libcharon and libcharon-extra-plugins that
 # this needs; kernel-libipsec before kernel-netlink so it provides the IPsec backend and netlink the routes.
@@ -54,10 +55,11 @@ def missing() -> str | None:
         return "needs root (network namespaces, /dev/net/tun)"
     if not os.path.exists("/dev/net/tun"):
         return "no /dev/net/tun (strongSwan kernel-libipsec needs it)"
-    absent = [p for p in (CHARON, BGPD, shutil.which("swanctl"), shutil.which("vtysh"), shutil.which("ip"))
-              if not p or not os.path.exists(p)]
-    if absent or not os.path.exists("/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so"):
-        return ("strongSwan/FRR not installed (apt-get install strongswan-charon strongswan-swanctl "
+    needed = {"charon": CHARON, "bgpd": BGPD, "kernel-libipsec": KERNEL_LIBIPSEC, "swanctl": shutil.which("swanctl"),
+              "vtysh": shutil.which("vtysh"), "ip": shutil.which("ip")}
+    absent = [name for name, path in needed.items() if not path or not os.path.exists(path)]
+    if absent:
+        return (f"{', '.join(absent)} not found (apt-get install strongswan-charon strongswan-swanctl "
                 "libcharon-extra-plugins frr iproute2)")
     probe = f"cbprobe{os.getpid()}"
     try:
