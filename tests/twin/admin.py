@@ -6,8 +6,11 @@ API has these endpoints.
   ``DELETE /_twin/calls`` clears it.
 - ``GET /_twin/config``; ``POST /_twin/config`` with any of ``latency_scale``, ``fault_rate``
   (``{"aws": r, "gcp": r}``), ``fault_seed``, ``aws_reverse_tunnel_order``.
-- ``POST /_twin/reset``: both clouds back to the seed, the link's memory of status changes
-  forgotten, the run-time config back to what the process started with, counters cleared.
+- ``POST /_twin/reset``: both clouds back to the seed, the link's memory of status changes and
+  observed states forgotten, the run-time config back to what the process started with, counters cleared.
+- ``GET /_twin/observed``; ``POST /_twin/observed`` with ``{"tunnels": [[gcp_ip, aws_ip, status], ...],
+  "sessions": [[router_ip, aws_inside_ip, bgp_state], ...]}`` replaces the states real peers observed
+  (tests/protocol), which the link reports instead of its own comparisons; ``DELETE`` forgets them.
 """
 
 from __future__ import annotations
@@ -65,6 +68,21 @@ def build_app():
         middleware.clear()
         return {"reset": True}
 
+    def set_observed(body: dict) -> dict:
+        from twin import link
+
+        unknown = set(body) - {"tunnels", "sessions"}
+        if unknown:
+            raise BadRequest(f"unknown keys: {sorted(unknown)}; expected tunnels, sessions")
+        link.set_observed({(a, b): s for a, b, s in body.get("tunnels", [])},
+                          {(a, b): s for a, b, s in body.get("sessions", [])})
+        return link.observed()
+
+    def observed() -> dict:
+        from twin import link
+
+        return link.observed()
+
     def clear_calls() -> dict:
         middleware.clear()
         return middleware.snapshot()
@@ -76,6 +94,9 @@ def build_app():
         ("GET", "/_twin/config"): lambda _: current_config(),
         ("POST", "/_twin/config"): lambda request: apply_config(request.get_json(force=True) or {}),
         ("POST", "/_twin/reset"): lambda _: reset(),
+        ("GET", "/_twin/observed"): lambda _: observed(),
+        ("POST", "/_twin/observed"): lambda request: set_observed(request.get_json(force=True) or {}),
+        ("DELETE", "/_twin/observed"): lambda _: set_observed({}),
     }
 
     @Request.application

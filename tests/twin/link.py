@@ -5,9 +5,10 @@ Twin invention (design, no cloud API): everything is computed on read and nothin
 background, so a status is always consistent with both halves at the moment it is asked for.
 
 The matching functions (``tunnel_state``, ``session_state``, ``aws_side``) are pure: they take the
-views as arguments. The four public functions fetch the views from ``twin.aws.inspect`` and
-``twin.gcp.inspect`` (imported inside the functions: both halves import this module) and add the
-only state the link keeps, when each status last changed.
+views as arguments, and the map of states observed by real peers (``set_observed``, set by the
+protocol tier, tests/protocol) replaces their comparisons while it is set. The four public functions
+fetch the views from ``twin.aws.inspect`` and ``twin.gcp.inspect`` (imported inside the functions:
+both halves import this module) and add the only state the link keeps, when each status last changed.
 
 Sources: Google "Check VPN status" and the Compute v1 ``VpnTunnel.status`` enum descriptions
 (https://cloud.google.com/network-connectivity/docs/vpn/how-to/checking-vpn-status), Google Cloud VPN
@@ -67,6 +68,9 @@ def tunnel_state(tunnel: GcpTunnel, aws_tunnels) -> tuple[str, str]:
     # needs an answer, so the twin reports NO_INCOMING_PACKETS ("No incoming packets from peer").
     if aws is None or aws.vpn_state != "available":
         return _status("NO_INCOMING_PACKETS")
+    # A state observed by real peers (tests/protocol) replaces the field comparisons below while it is set.
+    if observed := _observed.get(("tunnel", tunnel.local_ip, tunnel.peer_ip)):
+        return _status(observed)
     # IKE_SA_INIT (version, proposals) comes before IKE_AUTH (the pre-shared key) in IKEv2
     # (RFC 7296 section 1.2), so a version mismatch shows before a wrong key.
     if f"ikev{tunnel.ike_version}" not in aws.ike_versions:
@@ -103,6 +107,8 @@ def session_state(peer: GcpBgpPeer, gcp_tunnels, aws_tunnels) -> tuple[str, str,
     aws = aws_peer(tunnel, aws_tunnels)
     if aws is None or tunnel_state(tunnel, aws_tunnels)[0] != ESTABLISHED:
         return "DOWN", "Active", aws  # no transport: TCP to the neighbour never completes
+    if observed := _observed.get(("bgp", peer.ip_address, peer.peer_ip_address)):
+        return ("UP", observed, aws) if observed == "Established" else ("DOWN", observed, aws)
     aws_ip, customer_ip = inside_addresses(aws)
     prefix = ipaddress.ip_network(aws.inside_cidr, strict=False).prefixlen
     # Cloud Router interface and bgpPeer ipAddress = customer gateway inside address, peerIpAddress =
@@ -123,6 +129,28 @@ def aws_side(aws: AwsTunnel, gcp_tunnels, peers) -> tuple[bool, GcpBgpPeer | Non
     up_peer = next((p for p in peers
                     if p.linked_tunnel in facing and session_state(p, gcp_tunnels, [aws])[0] == "UP"), None)
     return bool(facing), up_peer
+
+
+# ---- states observed by real peers ------------------------------------------------------------
+# Twin invention (harness, tests/protocol): while set, a tunnel's status is what strongSwan negotiated
+# between the two ends, keyed by (GCP interface IP, AWS outside IP), and a BGP session's state is what
+# FRR reached, keyed by (Cloud Router address, AWS inside address). Set through POST /_twin/observed.
+_observed: dict = {}
+
+
+def set_observed(tunnels: dict | None = None, sessions: dict | None = None) -> None:
+    """Replace the observed states: {(gcp_ip, aws_ip): vpnTunnels.status}, {(router_ip, aws_ip): BGP state}."""
+    unknown = [s for s in (tunnels or {}).values() if s not in _DETAIL]
+    if unknown:
+        raise ValueError(f"unknown tunnel status {unknown[0]!r}; expected one of {sorted(_DETAIL)}")
+    global _observed  # rebound in one step: a status read meanwhile sees the old map or the new one
+    _observed = {**{("tunnel", *k): v for k, v in (tunnels or {}).items()},
+                 **{("bgp", *k): v for k, v in (sessions or {}).items()}}
+
+
+def observed() -> dict:
+    return {"tunnels": [[k[1], k[2], v] for k, v in _observed.items() if k[0] == "tunnel"],
+            "sessions": [[k[1], k[2], v] for k, v in _observed.items() if k[0] == "bgp"]}
 
 
 # ---- when each status last changed -----------------------------------------------------------
@@ -157,8 +185,9 @@ _changes = _ChangeMemo()
 
 
 def reset() -> None:
-    """Forget every remembered status change (for the admin ``/_twin/reset``)."""
+    """Forget every remembered status change and observed state (for the admin ``/_twin/reset``)."""
     _changes.clear()
+    set_observed()
 
 
 # ---- what each half calls --------------------------------------------------------------------
