@@ -27,8 +27,8 @@ def main(argv: list[str]) -> int:
         return 2
     settings = sandbox()
     gcp = AuthorizedSession(google.oauth2.credentials.Credentials(os.environ["GCP_ACCESS_TOKEN"]))
-    config = readback.read(boto3.session.Session().client("ec2"), gcp, settings["gcp_ha_vpn_project"],
-                           settings["gcp_ha_vpn_region"], tgw_name=settings["aws_tgw_vpn_name"])
+    config = readback.read(boto3.session.Session().client("ec2"), gcp, settings["gcp_project"],
+                           settings["gcp_region"], tgw_name=settings["name"])
     lab = lab_module.Lab()
     try:
         seconds = lab.start(config)

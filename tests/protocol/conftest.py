@@ -64,8 +64,8 @@ def read(site, ec2, gcp):
     settings = sandbox()
 
     def read_back() -> readback.Config:
-        return readback.read(ec2, gcp, settings["gcp_ha_vpn_project"], settings["gcp_ha_vpn_region"],
-                             tgw_name=settings["aws_tgw_vpn_name"])
+        return readback.read(ec2, gcp, settings["gcp_project"], settings["gcp_region"],
+                             tgw_name=settings["name"])
 
     return read_back
 

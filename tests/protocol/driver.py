@@ -12,7 +12,7 @@ from protocol.lab import TunnelState
 from protocol.readback import Config
 
 INVENTORY = ROOT / "inventories/sandbox"
-FAST_VERIFY = {"gcp_ha_vpn_verify_delay": 1, "verify_delay": 1, "aws_tgw_vpn_poll_interval": 1}
+FAST_VERIFY = {"hybrid_vpn_verify_delay": 1, "hybrid_vpn_aws_poll_interval": 1}
 # Lines for the terminal summary (tests/protocol/conftest.py): the states each test saw, the figures measured.
 REPORT: list[str] = []
 
@@ -25,11 +25,10 @@ def playbook(tmp_path, name: str, **extra) -> dict:
 
 
 def sandbox() -> dict:
-    """The sandbox inventory's settings the read-back needs (project, region, ASNs, TGW name)."""
-    settings = {}
-    for group in ("gcp", "aws_hub"):
-        settings.update(yaml.safe_load((INVENTORY / "group_vars" / f"{group}.yml").read_text()))
-    return settings
+    """The sandbox inventory's settings the read-back needs (project, region, ASNs, TGW name): its one
+    settings file (docs/settings.md), keys without their ``hybrid_vpn_`` prefix."""
+    settings = yaml.safe_load((INVENTORY / "group_vars" / "all" / "hybrid_vpn.yml").read_text())
+    return {name.removeprefix("hybrid_vpn_"): value for name, value in settings.items()}
 
 
 def observed_body(config: Config, states: list[TunnelState]) -> dict:

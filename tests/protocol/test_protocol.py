@@ -44,7 +44,7 @@ def report(title: str, states) -> None:
 def gcp_statuses(gcp) -> list[str]:
     """vpnTunnels.status of every tunnel, as the GCP API shows them."""
     settings = sandbox()
-    url = f"{COMPUTE}/projects/{settings['gcp_ha_vpn_project']}/regions/{settings['gcp_ha_vpn_region']}/vpnTunnels"
+    url = f"{COMPUTE}/projects/{settings['gcp_project']}/regions/{settings['gcp_region']}/vpnTunnels"
     return sorted(t["status"] for t in gcp.get(url, timeout=30).json().get("items", []))
 
 
@@ -56,7 +56,7 @@ def test_what_site_yml_configured_comes_up_with_real_ike_and_bgp(config, lab):
     assert aws.esp.render(lab.implemented) == ["aes256-sha256-modp2048"]
     assert len({e.psk for e in config.aws}) == EXPECTED_TUNNELS
     settings = sandbox()
-    asns = (settings["gcp_ha_vpn_router_asn"], settings["aws_tgw_vpn_amazon_side_asn"])
+    asns = (settings["gcp_router_asn"], settings["aws_amazon_side_asn"])
     assert {(e.asn, e.peer_asn) for e in config.gcp} == {asns}
     assert {(e.peer_asn, e.asn) for e in config.aws} == {asns}
     states = lab.wait(up_with_routes(config), 20)
