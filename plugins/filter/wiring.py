@@ -8,6 +8,8 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._wiring imp
     gcp_plan,
     gcp_teardown_plan,
     gcp_tunnel_facts,
+    new_pre_shared_keys,
+    rotation_plan,
     validate_gcp_inputs,
     validate_tunnel_inputs,
 )
@@ -32,4 +34,6 @@ class FilterModule:
             "gcp_ha_vpn_tunnel_facts": _wrap(gcp_tunnel_facts),
             "aws_tgw_vpn_check_inputs": _wrap(validate_tunnel_inputs),
             "gcp_ha_vpn_check_inputs": _wrap(validate_gcp_inputs),
+            "hybrid_vpn_rotation_plan": _wrap(rotation_plan),
+            "aws_tgw_vpn_new_keys": _wrap(new_pre_shared_keys),
         }

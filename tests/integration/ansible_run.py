@@ -11,11 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-def run_playbook(playbook, *args: str, extra_vars: dict | None = None, tmp_path: Path, inventory: str | None = None):
-    """Run ansible-playbook with the JSON callback; return the parsed report.
-
-    ``args`` are extra command-line flags (``--check``, ``--diff``, ``--tags`` ...).
-    """
+def playbook_command(playbook, *args: str, extra_vars: dict | None = None, tmp_path: Path,
+                     inventory: str | None = None) -> tuple[list[str], dict]:
+    """The ansible-playbook command line and environment of ``run_playbook`` (for a test that runs it itself)."""
     cmd = [str(ROOT / ".venv/bin/ansible-playbook"), str(playbook), *args]
     if inventory:
         cmd += ["-i", inventory]
@@ -25,6 +23,15 @@ def run_playbook(playbook, *args: str, extra_vars: dict | None = None, tmp_path:
         cmd += ["-e", f"@{vars_file}"]
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".venv/collections"),
                ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOCALHOST_WARNING="false")
+    return cmd, env
+
+
+def run_playbook(playbook, *args: str, extra_vars: dict | None = None, tmp_path: Path, inventory: str | None = None):
+    """Run ansible-playbook with the JSON callback; return the parsed report.
+
+    ``args`` are extra command-line flags (``--check``, ``--diff``, ``--tags`` ...).
+    """
+    cmd, env = playbook_command(playbook, *args, extra_vars=extra_vars, tmp_path=tmp_path, inventory=inventory)
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
     try:
         return json.loads(out.stdout)
