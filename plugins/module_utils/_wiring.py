@@ -508,7 +508,7 @@ def rotation_plan(aws_tunnels: list[dict], aws_connections: list[dict], aws_pend
     A tunnel is up when AWS telemetry says UP, its GCP tunnel is ESTABLISHED and its BGP session UP. A down tunnel
     whose GCP side lags what AWS holds (or whose connection is being modified) is a step left half done by an
     interrupted run: it goes first. Any other down tunnel refuses the plan (``refusal``) unless ``force``
-    (then ``risk`` says what that costs). The remaining steps alternate the GCP HA interfaces: 0, 2, 1, 3.
+    (then ``risk`` says what that costs, and its step does not wait for it to come back). The remaining steps alternate the GCP HA interfaces: 0, 2, 1, 3.
 
     Returns ``{steps, tunnels, refusal, risk, target_aws_tunnels}``; ``steps`` and ``tunnels`` hold no key,
     ``target_aws_tunnels`` (the AWS fact once every step is done, for check mode) does.
@@ -569,13 +569,16 @@ def rotation_plan(aws_tunnels: list[dict], aws_connections: list[dict], aws_pend
                        f"so every tunnel must be up before the first change; repair it, or force the rotation.")
         else:
             alone = sorted({r["gcp_interface"] for r in broken})
-            risk = (f"Forced with {why}. It is changed first if it has a change; while it stays down each other "
-                    f"tunnel's change leaves {TUNNEL_COUNT - len(broken) - 1} of {TUNNEL_COUNT} tunnels up, and GCP "
-                    f"HA interface {', '.join(map(str, alone))} has no tunnel left while its other tunnel changes.")
+            risk = (f"Forced with {why}. It is changed first if it has a change, without waiting for it to come "
+                    f"back; while it stays down each other tunnel's change leaves {TUNNEL_COUNT - len(broken) - 1} of "
+                    f"{TUNNEL_COUNT} tunnels up, and GCP HA interface {', '.join(map(str, alone))} has no tunnel left "
+                    f"while its other tunnel changes.")
     steps = [{**{k: r[k] for k in ("peer_interface", "gcp_interface", "outside_ip", "vpn_connection_id", "tunnel",
                                    "bgp_peer", "aws", "gcp", "half_done")},
               "gcp_tunnel": _GCP_FOLLOWS[SECRET_MEMBER] in r["gcp"],
-              "gcp_session": _GCP_FOLLOWS["TunnelInsideCidr"] in r["gcp"]} for r in todo]
+              "gcp_session": _GCP_FOLLOWS["TunnelInsideCidr"] in r["gcp"],
+              # A tunnel down for another reason (forced) need not come back with its change: not waited for.
+              "wait_up": r["up"] or r["half_done"]} for r in todo]
     summary = [f"now: {label(r)} on GCP interface {r['gcp_interface']}: "
                + ("up" if r["up"] else f"DOWN ({', '.join(r['down'])})") for r in rows]
     summary += [f"step {n}: {label(r)}: AWS {', '.join(r['aws']) or 'no change'}; "

@@ -251,15 +251,19 @@ def test_a_change_both_clouds_must_follow_keeps_three_tunnels_up(tmp_path, gcp, 
                    o["Phase1DHGroupNumbers"] == [{"Value": 20}] for o in options.values())
 
 
-def test_a_rotation_with_a_tunnel_down_is_refused_and_forced_says_the_risk(tmp_path, gcp):
-    # Tunnel 1's BGP session disabled on the Cloud Router: its tunnel carries nothing.
+def set_bgp_session(gcp, name: str, enable: bool):
+    """Enable or disable one BGP session on the Cloud Router, as an operator would in the console."""
     router = gcp.get(f"{REGION}/routers/cr-aws").json()
-    peers = [dict(p, enable="FALSE") if p["name"] == "aws-bgp-1" else p for p in router["bgpPeers"]]
+    peers = [dict(p, enable="TRUE" if enable else "FALSE") if p["name"] == name else p for p in router["bgpPeers"]]
     assert gcp.patch(f"{REGION}/routers/cr-aws", json={"bgpPeers": peers}).status_code == 200
-    deadline = time.monotonic() + 10
-    while read_both(boto3.session.Session().client("ec2"), gcp)[1].bgp_up:
+    ec2, deadline = boto3.session.Session().client("ec2"), time.monotonic() + 30
+    while read_both(ec2, gcp)[int(name[-1])].bgp_up is not enable:
         assert time.monotonic() < deadline
         time.sleep(0.2)
+
+
+def test_a_rotation_with_a_tunnel_down_is_refused_and_forced_says_the_risk(tmp_path, gcp):
+    set_bgp_session(gcp, "aws-bgp-1", enable=False)  # tunnel 1 carries nothing, for a reason no rotation repairs
     before = aws_tunnels(gcp)
 
     report, results = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=keys("b"))
@@ -271,15 +275,15 @@ def test_a_rotation_with_a_tunnel_down_is_refused_and_forced_says_the_risk(tmp_p
 
     with sampling(gcp) as samples:
         report, results = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=keys("b"), rotate_force=True)
-    assert report["stats"]["aws-hub"]["failures"] == 0
+    assert report["stats"]["aws-hub"]["failures"] == report["stats"]["gcp-host"]["failures"] == 0
     warning = results["Say what forcing risks"]["msg"]
     assert warning.startswith("WARNING: Forced with tunnel 1 (aws-tunnel-1") and "leaves 2 of 4 tunnels up" in warning
     assert "GCP HA interface 0 has no tunnel left" in warning
-    # The down tunnel goes first (changing it costs nothing) and comes back with its session re-enabled.
+    # The down tunnel goes first, not waited for; what the warning said is what the sampler saw, never less.
     assert steps_shown(results)[0].startswith("step 1: tunnel 1 ")
-    # Tunnel 1 was down from the start and came back with its own step: the others kept three up throughout.
-    assert assert_three_up_throughout(samples, "forced with tunnel 1 down")["down in order"][0] == 1
-    assert_all_up_and_keys_match(gcp, keys("b"))
+    assert min(min(up_counts(s)) for _, s in samples) == 2
+    set_bgp_session(gcp, "aws-bgp-1", enable=True)
+    assert_all_up_and_keys_match(gcp, keys("b"))  # tunnel 1's key was rotated on both sides too
 
 
 def test_an_interrupted_rotation_to_generated_keys_finishes_on_rerun_without_a_second_tunnel_down(

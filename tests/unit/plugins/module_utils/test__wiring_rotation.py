@@ -122,6 +122,7 @@ def test_forced_the_down_tunnel_goes_first_and_the_risk_is_said():
     plan = clouds.plan({"pre_shared_keys": NEW_KEYS}, force=True)
     assert plan["refusal"] is None
     assert order(plan) == [3, 0, 2, 1]
+    assert [s["wait_up"] for s in plan["steps"]] == [False, True, True, True]  # it was down before: no wait
     assert plan["risk"].startswith("Forced with tunnel 3 (aws-tunnel-3, AWS 3.0.1.2) is down:")
     assert plan["risk"].endswith("leaves 2 of 4 tunnels up, and GCP HA interface 1 has no tunnel left while its "
                                  "other tunnel changes.")
@@ -145,8 +146,19 @@ def test_a_step_left_half_done_by_an_interrupted_run_goes_first_and_does_not_ref
     assert plan["refusal"] is None
     assert order(plan) == [2, 0, 1, 3]
     first = plan["steps"][0]
-    assert (first["aws"], first["gcp"], first["half_done"]) == ([], ["tunnel key"], True)
+    assert (first["aws"], first["gcp"], first["half_done"], first["wait_up"]) == ([], ["tunnel key"], True, True)
     assert plan["summary"][4].endswith("AWS no change; GCP tunnel key; finishes a step an earlier run left half done")
+
+
+def test_a_gcp_tunnel_a_killed_run_deleted_before_recreating_it_is_half_done():
+    clouds = Clouds(keys=[KEYS[0], NEW_KEYS[1], KEYS[2], KEYS[3]])
+    clouds.down(1)
+    del clouds.gcp["aws-tunnel-1"]
+    clouds.pending = {ip: ["PreSharedKey"] for ip in (OUTSIDE[0], OUTSIDE[2], OUTSIDE[3])}
+    plan = clouds.plan({"pre_shared_keys": NEW_KEYS})
+    assert (plan["refusal"], order(plan)) == (None, [1, 0, 2, 3])
+    assert "GCP tunnel aws-tunnel-1 missing" in plan["summary"][1]
+    assert plan["steps"][0]["gcp_tunnel"] is True
 
 
 def test_a_tunnel_down_while_aws_modifies_it_is_half_done_too():
