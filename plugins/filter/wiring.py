@@ -10,6 +10,8 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._wiring imp
     gcp_teardown_plan,
     gcp_tunnel_facts,
     placeholder_aws_tunnels,
+    new_pre_shared_keys,
+    rotation_plan,
     validate_gcp_inputs,
     validate_tunnel_inputs,
 )
@@ -46,4 +48,6 @@ class FilterModule:
             "hybrid_vpn_settings": _wrap(normalise),
             "aws_tgw_vpn_placeholder_tunnels": _wrap(placeholder_aws_tunnels),
             "aws_regions": aws_regions,
+            "hybrid_vpn_rotation_plan": _wrap(rotation_plan),
+            "aws_tgw_vpn_new_keys": _wrap(new_pre_shared_keys),
         }

@@ -7,8 +7,12 @@ Section "GCP side computed from the AWS tunnels": owned by the GCP module engine
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import re
+import secrets
+import string
 
 # ---------------------------------------------------------------------------------------------
 # AWS rules
@@ -488,6 +492,19 @@ def gcp_tunnel_facts(plan: dict, tunnels: list[dict], router: str) -> list[dict]
     return facts
 
 
+# Google never returns a tunnel's shared secret: gcp_compute_vpn_tunnels keeps a keyed fingerprint of it in this
+# label. Label values allow [a-z0-9_-]{0,63}. The salt is public: a fingerprint is as hard to reverse as the key is
+# to guess (AWS keys: 32 characters of [A-Za-z0-9._]). Keying with the tunnel name stops two tunnels with one key
+# from showing equal labels. Changing the salt would replace every tunnel, hence the version prefix.
+FINGERPRINT_LABEL = "psk-fingerprint"
+FINGERPRINT_SALT = b"cloudbridge.hybrid_vpn/psk-fingerprint/v1/"
+
+
+def key_fingerprint(name: str, shared_secret: str) -> str:
+    digest = hmac.new(FINGERPRINT_SALT + name.encode(), shared_secret.encode(), hashlib.sha256).hexdigest()
+    return "v1-" + digest[:32]
+
+
 def gcp_teardown_plan(prefix: str) -> dict:
     """What ``state: absent`` removes, found by name alone (the AWS side may already be gone)."""
     names = gcp_names(prefix)
@@ -495,3 +512,145 @@ def gcp_teardown_plan(prefix: str) -> dict:
         "tunnels": [{"name": n["tunnel"]} for n in names],
         "bgp_peers": [{"name": n["bgp_peer"], "interface_name": n["interface"]} for n in names],
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Rolling a change both clouds must follow (playbooks/rotate.yml)
+# ---------------------------------------------------------------------------------------------
+
+# AWS options whose change the GCP side must follow: the key (tunnel replaced) and the inside CIDR (BGP session
+# addresses). Any other option (IKE versions, proposals, lifetimes) changes on AWS alone but still takes the
+# tunnel down while AWS applies it, so it is rolled the same way.
+_GCP_FOLLOWS = {SECRET_MEMBER: "tunnel key", "TunnelInsideCidr": "BGP session addresses"}
+_KEY_FIRST = string.ascii_letters + string.digits.replace("0", "")
+_KEY_CHARS = string.ascii_letters + string.digits + "._"
+
+
+def new_pre_shared_keys(aws_tunnels: list[dict], stored=None, length: int = 32) -> list[str]:
+    """The keys a rotation goes to, by peer interface: ``stored`` (keys written by an earlier run) while they are not
+    all in place on AWS yet, so that a rerun after an interruption finishes that rotation; otherwise four new keys
+    (VpnTunnelOptionsSpecification.PreSharedKey: 8-64 of letters, digits, '.', '_', not starting with '0')."""
+    current = [t.get("pre_shared_key") for t in sorted(aws_tunnels, key=lambda t: t["peer_interface"])]
+    if stored and len(stored) == TUNNEL_COUNT and list(stored) != current:
+        return list(stored)
+    if not 8 <= length <= 64:
+        raise WiringError(f"key length {length} must be 8 to 64")
+    return ["".join([secrets.choice(_KEY_FIRST)] + [secrets.choice(_KEY_CHARS) for _ in range(length - 1)])
+            for _ in range(TUNNEL_COUNT)]
+
+
+def _rotation_order(peer_interface: int) -> tuple[int, int]:
+    # 0, 2, 1, 3: the two GCP HA interfaces take turns, so neither is left with a single tunnel twice in a row.
+    return peer_interface % 2, peer_interface // 2
+
+
+def _check_targets(tunnels: list[dict], targets: dict) -> None:
+    """A target value that another tunnel holds now would be matched to that tunnel (pair_tunnels), and an inside
+    CIDR would sit twice on the Cloud Router while the change rolls: refused, naming the setting, never a key."""
+    for option, member, secret in (("inside_cidrs", "inside_cidr", False), ("pre_shared_keys", "pre_shared_key", True)):
+        wanted = targets.get(option) or []
+        if wanted and len(wanted) != TUNNEL_COUNT:
+            raise WiringError(f"{option} needs {TUNNEL_COUNT} entries (one per tunnel) or none, got {len(wanted)}")
+        for i, value in enumerate(wanted):
+            holder = next((t["peer_interface"] for t in tunnels
+                           if t["peer_interface"] != i and t[member] == value), None)
+            if holder is not None:
+                shown = "the key" if secret else f"{value}"
+                raise WiringError(f"{option}[{i}]: {shown} is tunnel {holder}'s current {member.replace('_', ' ')}; "
+                                  "a rolling change cannot move a value from one tunnel to another")
+
+
+def rotation_plan(aws_tunnels: list[dict], aws_connections: list[dict], aws_pending: list[dict],
+                  gcp_tunnels: list[dict], bgp_peers: list[dict], targets: dict, prefix: str, router_asn: int,
+                  force: bool = False) -> dict:
+    """Which tunnels need a change both clouds must follow, and in which order (pure: no I/O).
+
+    ``aws_tunnels``: the ``aws_tgw_vpn_tunnels`` fact read back (keys included); ``aws_connections``: the
+    connections as ec2_vpn_connection_info returns them (state, vgw_telemetry); ``aws_pending``: the
+    ``modified_tunnels`` of ec2_vpn_connection run in check mode with the desired state; ``gcp_tunnels``: the
+    tunnels as gcp_compute_vpn_tunnel_info returns them (status, labels); ``bgp_peers``: the Cloud Router's
+    ``bgpPeerStatus`` (status, ipAddress, peerIpAddress); ``targets``: ``{inside_cidrs, pre_shared_keys}`` by peer
+    interface (either may be empty: unchanged).
+
+    A tunnel is up when AWS telemetry says UP, its GCP tunnel is ESTABLISHED and its BGP session UP. A down tunnel
+    whose GCP side lags what AWS holds (or whose connection is being modified) is a step left half done by an
+    interrupted run: it goes first. Any other down tunnel refuses the plan (``refusal``) unless ``force``
+    (then ``risk`` says what that costs, and its step does not wait for it to come back). The remaining steps alternate the GCP HA interfaces: 0, 2, 1, 3.
+
+    Returns ``{steps, tunnels, refusal, risk, target_aws_tunnels}``; ``steps`` and ``tunnels`` hold no key,
+    ``target_aws_tunnels`` (the AWS fact once every step is done, for check mode) does.
+    """
+    tunnels = validate_aws_tunnels(aws_tunnels, router_asn)
+    _check_targets(tunnels, targets)
+    names = gcp_names(prefix)
+    states = {c["vpn_connection_id"]: c.get("state") for c in aws_connections}
+    telemetry = {t["outside_ip_address"]: t for c in aws_connections for t in c.get("vgw_telemetry") or []}
+    pending = {p["outside_ip"]: sorted(p["options"]) for p in aws_pending}
+    gcp = {t["name"]: t for t in gcp_tunnels}
+    bgp = {p["name"]: p for p in bgp_peers}
+    rows, target_facts = [], []
+    for t, n in zip(tunnels, names, strict=True):
+        i = t["peer_interface"]
+        tel, tunnel, peer = telemetry.get(t["outside_ip"], {}), gcp.get(n["tunnel"]), bgp.get(n["bgp_peer"])
+        down = []
+        if tel.get("status") != "UP":
+            down.append(f"AWS telemetry {tel.get('status', 'missing')} ({tel.get('status_message', 'no telemetry')})")
+        if (tunnel or {}).get("status") != "ESTABLISHED":
+            down.append(f"GCP tunnel {n['tunnel']} {(tunnel or {}).get('status', 'missing')}")
+        if (peer or {}).get("status") != "UP":
+            down.append(f"BGP session {n['bgp_peer']} {(peer or {}).get('status', 'missing')}")
+        lag = []
+        if ((tunnel or {}).get("labels") or {}).get(FINGERPRINT_LABEL) != key_fingerprint(n["tunnel"],
+                                                                                          t["pre_shared_key"]):
+            lag.append(_GCP_FOLLOWS[SECRET_MEMBER])
+        if ((peer or {}).get("ipAddress"), (peer or {}).get("peerIpAddress")) != (t["cgw_inside_ip"],
+                                                                                   t["aws_inside_ip"]):
+            lag.append(_GCP_FOLLOWS["TunnelInsideCidr"])
+        aws = pending.get(t["outside_ip"], [])
+        follow = sorted(set(lag) | {_GCP_FOLLOWS[m] for m in aws if m in _GCP_FOLLOWS})
+        half_done = bool(down) and bool(lag or (states.get(t["vpn_connection_id"]) == "modifying" and not aws))
+        rows.append({"peer_interface": i, "gcp_interface": t["gcp_interface"], "outside_ip": t["outside_ip"],
+                     "vpn_connection_id": t["vpn_connection_id"], "tunnel": n["tunnel"], "bgp_peer": n["bgp_peer"],
+                     "up": not down, "down": down, "half_done": half_done, "aws": aws, "gcp": follow})
+        after = dict(t)
+        if "TunnelInsideCidr" in aws:
+            after["inside_cidr"] = targets["inside_cidrs"][i]
+            after["aws_inside_ip"], after["cgw_inside_ip"] = inside_ips(after["inside_cidr"])
+        if SECRET_MEMBER in aws:
+            after["pre_shared_key"] = targets["pre_shared_keys"][i]
+        target_facts.append(after)
+
+    def label(row):
+        return f"tunnel {row['peer_interface']} ({row['tunnel']}, AWS {row['outside_ip']})"
+
+    todo = [r for r in rows if r["aws"] or r["gcp"] or r["half_done"]]
+    broken = [r for r in rows if r["down"] and not r["half_done"]]
+    # Half-done steps first (they are down already and finishing them brings them back), then tunnels that are
+    # down anyway (changing them costs nothing), then the rest, alternating the HA interfaces.
+    todo.sort(key=lambda r: (not r["half_done"], r["up"], _rotation_order(r["peer_interface"])))
+    refusal = risk = None
+    if todo and broken:
+        why = "; ".join(f"{label(r)} is down: {', '.join(r['down'])}" for r in broken)
+        if not force:
+            refusal = (f"Refusing to roll the change: {why}. Changing a tunnel takes it down until both clouds agree, "
+                       f"so every tunnel must be up before the first change; repair it, or force the rotation.")
+        else:
+            alone = sorted({r["gcp_interface"] for r in broken})
+            risk = (f"Forced with {why}. It is changed first if it has a change, without waiting for it to come "
+                    f"back; while it stays down each other tunnel's change leaves {TUNNEL_COUNT - len(broken) - 1} of "
+                    f"{TUNNEL_COUNT} tunnels up, and GCP HA interface {', '.join(map(str, alone))} has no tunnel left "
+                    f"while its other tunnel changes.")
+    steps = [{**{k: r[k] for k in ("peer_interface", "gcp_interface", "outside_ip", "vpn_connection_id", "tunnel",
+                                   "bgp_peer", "aws", "gcp", "half_done")},
+              "gcp_tunnel": _GCP_FOLLOWS[SECRET_MEMBER] in r["gcp"],
+              "gcp_session": _GCP_FOLLOWS["TunnelInsideCidr"] in r["gcp"],
+              # A tunnel down for another reason (forced) need not come back with its change: not waited for.
+              "wait_up": r["up"] or r["half_done"]} for r in todo]
+    summary = [f"now: {label(r)} on GCP interface {r['gcp_interface']}: "
+               + ("up" if r["up"] else f"DOWN ({', '.join(r['down'])})") for r in rows]
+    summary += [f"step {n}: {label(r)}: AWS {', '.join(r['aws']) or 'no change'}; "
+                f"GCP {', '.join(r['gcp']) or 'no change'}"
+                + ("; finishes a step an earlier run left half done" if r["half_done"] else "")
+                for n, r in enumerate(todo, start=1)] or ["Nothing to roll: both clouds agree with the desired state."]
+    return {"steps": steps, "tunnels": rows, "summary": summary, "refusal": refusal, "risk": risk,
+            "target_aws_tunnels": target_facts}

@@ -74,6 +74,16 @@ options:
         description: Tags set on creation of the connection and of its customer gateway.
         type: dict
         default: {}
+  only_tunnels:
+    description:
+      - Outside IPs of the tunnels this call may modify in place. The other tunnels' differences from the desired
+        state are left as they are and returned in RV(deferred_tunnels), so a change that both clouds must follow
+        (a key, an inside CIDR, IKE settings) can be rolled one tunnel at a time with the same desired state in every
+        call (C(playbooks/rotate.yml)).
+      - Omitted, every tunnel may change. Connections that do not exist yet are created whole either way.
+      - An outside IP that is not a tunnel of the listed connections is refused before any change.
+    type: list
+    elements: str
   tunnel_settings:
     description:
       - IKE and tunnel settings applied to every tunnel. A setting left V(null) keeps AWS's value.
@@ -221,6 +231,14 @@ modified_tunnels:
   type: list
   elements: dict
   sample: [{vpn_connection_id: vpn-0a1b2c3d4e5f60718, outside_ip: 3.130.56.250, options: [PreSharedKey]}]
+deferred_tunnels:
+  description:
+    - The tunnels that differ from the desired state but were left alone because O(only_tunnels) does not list them,
+      with the option names that differ. Empty without O(only_tunnels).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{vpn_connection_id: vpn-0a1b2c3d4e5f60718, outside_ip: 3.130.56.251, options: [PreSharedKey]}]
 """
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _wiring as wiring
@@ -280,6 +298,7 @@ ARGUMENT_SPEC = dict(
     ),
     # apply_defaults, not default={}: validation writes the sub-option defaults into the dict, so a shared
     # default would carry them from one AnsibleModule to the next.
+    only_tunnels=dict(type="list", elements="str"),
     tunnel_settings=dict(type="dict", apply_defaults=True, options=tunnel_settings_spec()),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=1800),
@@ -330,12 +349,22 @@ def summary(tunnel_options: list[dict], moved: dict | None = None) -> list[dict]
 
 
 def plan(params: dict, current: list[dict | None], used_elsewhere: dict[str, str], amazon_side_asn=None) -> list:
-    """PURE: per connection {"create": spec list | None, "modify": [(TunnelOption, changes)], "tunnels": [...]}.
+    """PURE: per connection {"create": spec list | None, "modify": [(TunnelOption, changes)],
+    "deferred": [(TunnelOption, changes)], "tunnels": [...]}.
 
     ``current[i]`` is the described connection for ``params["connections"][i]`` (or None);
-    ``used_elsewhere`` maps inside CIDRs of the TGW's other connections to their ids.
+    ``used_elsewhere`` maps inside CIDRs of the TGW's other connections to their ids. A change of a tunnel that
+    ``params["only_tunnels"]`` (when set) does not list is deferred instead of modified.
     Raises WiringError, before anything is changed, for any input AWS or the pairing would refuse.
     """
+    only = params.get("only_tunnels")
+    if only is not None:
+        known = {t.get("OutsideIpAddress") for conn in current for t in (conn or {}).get("Options", {}).get(
+            "TunnelOptions", [])}
+        unknown = [ip for ip in only if ip not in known]
+        if unknown:
+            raise wiring.WiringError(f"only_tunnels: {', '.join(unknown)} is not the outside IP of a tunnel of "
+                                     f"these connections (known: {', '.join(sorted(k for k in known if k))})")
     requested = validate(params, amazon_side_asn)
     wiring.validate_requested_cidrs(requested, used_elsewhere)
     taken = set(used_elsewhere) | set(requested.values())
@@ -358,21 +387,24 @@ def plan(params: dict, current: list[dict | None], used_elsewhere: dict[str, str
                 {
                     "create": specs,
                     "modify": [],
+                    "deferred": [],
                     "tunnels": [{"outside_ip": None, "inside_cidr": t["inside_cidr"]} for t in desired],
                 }
             )
             continue
-        modify = []
+        modify, deferred = [], []
         for want, tunnel in wiring.pair_tunnels(desired, described["Options"]["TunnelOptions"]):
             spec = wiring.tunnel_spec(
                 params["tunnel_settings"], want["inside_cidr"] or tunnel.get("TunnelInsideCidr"), want["pre_shared_key"]
             )
             changes = wiring.tunnel_changes(spec, tunnel)
             if changes:
-                modify.append((tunnel, changes))
+                allowed = only is None or tunnel["OutsideIpAddress"] in only
+                (modify if allowed else deferred).append((tunnel, changes))
         moved = {t["OutsideIpAddress"]: changes.get("TunnelInsideCidr") for t, changes in modify}
         plans.append(
-            {"create": None, "modify": modify, "tunnels": summary(described["Options"]["TunnelOptions"], moved)}
+            {"create": None, "modify": modify, "deferred": deferred,
+             "tunnels": summary(described["Options"]["TunnelOptions"], moved)}
         )
     return plans
 
@@ -381,7 +413,7 @@ class VpnConnections:
     def __init__(self, module: AwsModule):
         self.module = module
         self.params = module.params
-        self.result = {"changed": False, "vpn_connections": [], "modified_tunnels": []}
+        self.result = {"changed": False, "vpn_connections": [], "modified_tunnels": [], "deferred_tunnels": []}
         self.diff = {"before": {}, "after": {}}
 
     def describe(self, **kwargs) -> list[dict]:
@@ -478,6 +510,11 @@ class VpnConnections:
                 "tunnels": p["tunnels"],
             }
             self.result["vpn_connections"].append(entry)
+            self.result["deferred_tunnels"] += [
+                {"vpn_connection_id": entry["vpn_connection_id"], "outside_ip": t["OutsideIpAddress"],
+                 "options": sorted(changes)}
+                for t, changes in p["deferred"]
+            ]
             if p["create"] and not self.module.check_mode:
                 created.append(self.create(conn, cgw, p["create"], entry))
         if self.params["wait"]:

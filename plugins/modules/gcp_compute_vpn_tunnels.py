@@ -115,9 +115,6 @@ actions:
   sample: {aws-tunnel-0: replace, aws-tunnel-1: labels}
 """
 
-import hashlib
-import hmac
-
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import (
     GcpApiError,
     GcpModule,
@@ -128,12 +125,8 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import
     regional_path,
     require,
 )
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._wiring import FINGERPRINT_LABEL, key_fingerprint
 
-FINGERPRINT_LABEL = "psk-fingerprint"
-# Label values allow [a-z0-9_-]{0,63}. The salt is public: a fingerprint is as hard to reverse as the key is to
-# guess (AWS keys: 32 characters of [A-Za-z0-9._]). Keying with the tunnel name stops two tunnels with one key
-# from showing equal labels. Changing the salt would replace every tunnel, hence the version prefix.
-FINGERPRINT_SALT = b"cloudbridge.hybrid_vpn/psk-fingerprint/v1/"
 # Fields without an update method on vpnTunnels (only setLabels exists).
 IMMUTABLE = (
     "vpnGateway",
@@ -143,11 +136,6 @@ IMMUTABLE = (
     "router",
     "ikeVersion",
 )
-
-
-def key_fingerprint(name, shared_secret):
-    digest = hmac.new(FINGERPRINT_SALT + name.encode(), shared_secret.encode(), hashlib.sha256).hexdigest()
-    return "v1-" + digest[:32]
 
 
 def desired_tunnel(params, tunnel, current):

@@ -11,12 +11,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-def run_playbook(playbook, *args: str, extra_vars: dict | None = None, tmp_path: Path, inventory: str | None = None,
-                 plain_env: bool = False):
-    """Run ansible-playbook with the JSON callback; return the parsed report.
+def playbook_command(playbook, *args: str, extra_vars: dict | None = None, tmp_path: Path,
+                     inventory: str | None = None, plain_env: bool = False) -> tuple[list[str], dict]:
+    """The ansible-playbook command line and environment of ``run_playbook`` (for a test that runs it itself).
 
-    ``args`` are extra command-line flags (``--check``, ``--diff``, ``--tags`` ...). ``plain_env``: as in a new
-    shell with only the venv activated (no ANSIBLE_COLLECTIONS_PATH nor PYTHONPATH: ansible.cfg must do).
+    ``plain_env``: as in a new shell with only the venv activated (no ANSIBLE_COLLECTIONS_PATH nor PYTHONPATH:
+    ansible.cfg must do).
     """
     cmd = [str(ROOT / ".venv/bin/ansible-playbook"), str(playbook), *args]
     if inventory:
@@ -30,6 +30,17 @@ def run_playbook(playbook, *args: str, extra_vars: dict | None = None, tmp_path:
     if plain_env:
         for name in ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", "PYTHONPATH", "ANSIBLE_CONFIG"):
             env.pop(name, None)
+    return cmd, env
+
+
+def run_playbook(playbook, *args: str, extra_vars: dict | None = None, tmp_path: Path, inventory: str | None = None,
+                 plain_env: bool = False):
+    """Run ansible-playbook with the JSON callback; return the parsed report.
+
+    ``args`` are extra command-line flags (``--check``, ``--diff``, ``--tags`` ...).
+    """
+    cmd, env = playbook_command(playbook, *args, extra_vars=extra_vars, tmp_path=tmp_path, inventory=inventory,
+                                plain_env=plain_env)
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
     try:
         return json.loads(out.stdout)

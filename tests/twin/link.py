@@ -55,6 +55,14 @@ def aws_peer(tunnel: GcpTunnel, aws_tunnels) -> AwsTunnel | None:
                  and a.vpn_state != "deleted"), None)
 
 
+def in_service(aws: AwsTunnel) -> bool:
+    """Whether the AWS tunnel endpoint answers IKE. While a connection is ``modifying`` only the tunnel whose
+    options are applied is out of service: AWS Site-to-Site VPN "Tunnel endpoint replacements" lists
+    ModifyVpnTunnelOptions as replacing the modified tunnel's endpoint, whereas a change of the connection's
+    gateway makes "both tunnels" unavailable; the API reference: "you can only modify one tunnel at a time"."""
+    return aws.vpn_state == "available" or (aws.vpn_state == "modifying" and not aws.modifying)
+
+
 def tunnel_state(tunnel: GcpTunnel, aws_tunnels) -> tuple[str, str]:
     """(status, detailedStatus) of a GCP tunnel facing these AWS tunnels."""
     # An HA VPN tunnel without a Cloud Router has no route configuration to wait for
@@ -62,11 +70,10 @@ def tunnel_state(tunnel: GcpTunnel, aws_tunnels) -> tuple[str, str]:
     if not tunnel.router:
         return _status("WAITING_FOR_FULL_CONFIG")
     aws = aws_peer(tunnel, aws_tunnels)
-    # No endpoint answers while the AWS connection is pending, being modified or deleted: the
-    # outside IPs are not in service yet, and AWS says a tunnel is briefly down while its options
-    # are modified. Google's FIRST_HANDSHAKE means a handshake with the peer succeeded, which
+    # No endpoint answers while the AWS connection is pending or deleted, nor from the one tunnel whose options
+    # are being modified. Google's FIRST_HANDSHAKE means a handshake with the peer succeeded, which
     # needs an answer, so the twin reports NO_INCOMING_PACKETS ("No incoming packets from peer").
-    if aws is None or aws.vpn_state != "available":
+    if aws is None or not in_service(aws):
         return _status("NO_INCOMING_PACKETS")
     # A state observed by real peers (tests/protocol) replaces the field comparisons below while it is set.
     if observed := _observed.get(("tunnel", tunnel.local_ip, tunnel.peer_ip)):

@@ -25,6 +25,9 @@ class AwsTunnel:
     ike_versions: tuple  # ("ikev2",) ...
     amazon_side_asn: int
     customer_gateway_asn: int
+    # This tunnel's own options are being applied (its connection is then "modifying"): only this tunnel is
+    # out of service, the connection's other tunnel keeps running.
+    modifying: bool = False
     # CIDRs AWS advertises to the peer over BGP: the routes of the TGW route table
     # associated with this VPN attachment.
     advertised_cidrs: tuple = field(default_factory=tuple)

@@ -179,6 +179,7 @@ class TwinVpnConnection(VPNConnection):
         self.transit_gateway_id = transit_gateway_id
         self.created = utcnow()
         self.routes: list = []
+        self.modifying_ip: str | None = None  # the tunnel of the last ModifyVpnTunnelOptions
         self.add_tags(tags or {})
         self.connection_options = {k: v for k, v in options.items() if k != "TunnelOptions"}
         set_phases(self, CREATE_PHASES)
@@ -314,6 +315,7 @@ def aws_tunnel_views(conn, advertised: tuple = ()) -> list[AwsTunnel]:
                       pre_shared_key=t["PreSharedKey"],
                       ike_versions=tuple(v["Value"] for v in t.get("IkeVersions", [])) or ("ikev1", "ikev2"),
                       amazon_side_asn=amazon_side_asn(conn), customer_gateway_asn=int(cgw.bgp_asn),
+                      modifying=conn.state == "modifying" and t["OutsideIpAddress"] == conn.modifying_ip,
                       advertised_cidrs=tuple(advertised))
             for t in conn.ordered_tunnels()]
 
@@ -380,6 +382,8 @@ def modify_vpn_tunnel_options(self, vpn_connection_id, outside_ip, spec):
         tunnel["TunnelInsideCidr"] = _check_inside_cidr(spec["TunnelInsideCidr"], others)
     # In place: same connection id, same outside IP (cloud-constraints.md); modifying -> available (§1.8).
     conn.tunnels[index] = tunnel
+    # Only this tunnel goes out of service while the connection is modifying (link.in_service).
+    conn.modifying_ip = outside_ip
     set_phases(conn, MODIFY_PHASES)
     return conn
 

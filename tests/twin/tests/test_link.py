@@ -61,8 +61,15 @@ def test_gcp_side_faults(change, expected):
 @pytest.mark.parametrize("vpn_state", ["pending", "modifying", "deleting", "deleted"])
 def test_aws_connection_not_available_means_no_packets(vpn_state):
     aws, gcp, _ = pair()
-    assert link.tunnel_state(gcp, [replace(aws, vpn_state=vpn_state)]) == (
+    assert link.tunnel_state(gcp, [replace(aws, vpn_state=vpn_state, modifying=vpn_state == "modifying")]) == (
         "NO_INCOMING_PACKETS", "No incoming packets from peer.")
+
+
+def test_the_other_tunnel_of_a_modifying_connection_stays_up():
+    """ModifyVpnTunnelOptions takes down the tunnel it modifies, not its sibling."""
+    (aws0, gcp0, _), (aws1, gcp1, _) = pair(0), pair(1)
+    tunnels = [replace(aws0, vpn_state="modifying", modifying=True), replace(aws1, vpn_state="modifying")]
+    assert [link.tunnel_state(g, tunnels)[0] for g in (gcp0, gcp1)] == ["NO_INCOMING_PACKETS", "ESTABLISHED"]
 
 
 def test_ikev1_only_aws_tunnel_refuses_ikev2():

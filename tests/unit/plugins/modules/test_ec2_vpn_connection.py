@@ -201,6 +201,37 @@ def test_a_setting_on_all_four_tunnels_is_changed_one_tunnel_at_a_time(ec2):
     assert {t["Phase1LifetimeSeconds"] for v in ec2.vpns.values() for t in v["Options"]["TunnelOptions"]} == {14400}
 
 
+def test_only_tunnels_changes_the_listed_tunnel_and_defers_the_others(ec2):
+    existing(ec2)
+    for check in (True, False):
+        result = run_module(mod, args(tunnel_settings={"phase1_lifetime_seconds": 14400}, only_tunnels=["3.0.1.1"]),
+                            check=check, diff=True)
+        assert result["changed"] is True
+        assert [(m["outside_ip"], m["options"]) for m in result["modified_tunnels"]] == [
+            ("3.0.1.1", ["Phase1LifetimeSeconds"])]
+        assert [(d["vpn_connection_id"], d["outside_ip"]) for d in result["deferred_tunnels"]] == [
+            ("vpn-0002", "3.0.0.1"), ("vpn-0002", "3.0.0.2"), ("vpn-0004", "3.0.1.2")]
+        # The diff shows only the listed tunnel changing.
+        after = [t for ts in result["diff"]["after"].values() for t in ts if t["Phase1LifetimeSeconds"] == 14400]
+        assert [t["OutsideIpAddress"] for t in after] == ["3.0.1.1"]
+        assert ec2.mutations() == ([] if check else ["modify_vpn_tunnel_options"])
+    lifetimes = {t["OutsideIpAddress"]: t["Phase1LifetimeSeconds"]
+                 for v in ec2.vpns.values() for t in v["Options"]["TunnelOptions"]}
+    assert lifetimes == {"3.0.0.1": 28800, "3.0.0.2": 28800, "3.0.1.1": 14400, "3.0.1.2": 28800}
+    # The same desired state with the next tunnel listed: that one changes, the first is in place already.
+    result = run_module(mod, args(tunnel_settings={"phase1_lifetime_seconds": 14400}, only_tunnels=["3.0.0.1"]))
+    assert [m["outside_ip"] for m in result["modified_tunnels"]] == ["3.0.0.1"]
+    assert len(result["deferred_tunnels"]) == 2
+
+
+def test_only_tunnels_refuses_an_outside_ip_of_no_listed_tunnel_before_any_change(ec2):
+    existing(ec2)
+    result = run_module(mod, args(tunnel_settings={"phase1_lifetime_seconds": 14400}, only_tunnels=["3.9.9.9"]))
+    assert result["msg"].startswith("Failed to validate VPN connections: only_tunnels: 3.9.9.9 is not the outside IP "
+                                    "of a tunnel of these connections (known: 3.0.0.1, 3.0.0.2, 3.0.1.1, 3.0.1.2)")
+    assert ec2.mutations() == []
+
+
 def test_without_wait_tunnels_are_still_changed_one_at_a_time(ec2):
     existing(ec2)
     result = run_module(mod, args(wait=False, tunnel_settings={"phase1_lifetime_seconds": 14400}))

@@ -1,0 +1,330 @@
+"""playbooks/rotate.yml on the twin, with the sandbox inventory: a change both clouds must follow (keys, inside
+CIDRs, phase 1 proposals) rolled one tunnel at a time. A sampler thread reads AWS telemetry, the GCP tunnels and the
+Cloud Router's BGP sessions every 0.2 s while the playbook runs, and the tests assert what it saw: at every sample
+at least three tunnels up on each cloud and one per GCP HA interface. The twin runs at 1/25 of the real durations,
+so a tunnel modification keeps its tunnel down for 2.4 s: the sampler must never be slower than that, or a second
+tunnel down could hide between two samples (on a loaded machine a sample can take longer than its 0.2 s)."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import signal
+import statistics
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import boto3
+import google.oauth2.credentials
+import pytest
+from ansible.parsing.vault import VaultLib, VaultSecret
+from ansible_run import ROOT, playbook_command, run_playbook, task_results
+from google.auth.transport.requests import AuthorizedSession
+
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._wiring import build_aws_tunnels, key_fingerprint
+from twin.aws.vpn import MODIFY_PHASES
+
+INVENTORY = str(ROOT / "inventories/sandbox")
+ROTATE = ROOT / "playbooks/rotate.yml"
+REGION = "https://compute.googleapis.com/compute/v1/projects/cb-net-host/regions/asia-northeast1"
+SCALE = 1 / 25
+# A tunnel modification keeps its tunnel down this long on the twin (twin.aws.vpn.MODIFY_PHASES).
+MODIFY_SECONDS = MODIFY_PHASES[0][1] * SCALE
+FAST = {"aws_tgw_vpn_poll_interval": 0.5, "gcp_ha_vpn_verify_delay": 1, "verify_delay": 1}
+SHOW = "Show the tunnels and the order of the steps"
+REFUSE = "Refuse to start with a tunnel down"
+SAMPLE_EVERY = 0.2
+
+
+def keys(tag: str) -> list[str]:
+    return [f"Rotated_{tag}_{i}_" + "k" * 20 for i in range(4)]
+
+
+@pytest.fixture(scope="module")
+def gcp(twin):
+    return AuthorizedSession(google.oauth2.credentials.Credentials(twin.env["GCP_ACCESS_TOKEN"]))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built(twin, admin, tmp_path_factory):
+    """The VPN as site.yml builds it, on a twin whose transitions take time."""
+    admin.config(latency_scale=SCALE)
+    report = run_playbook(ROOT / "playbooks/site.yml", tmp_path=tmp_path_factory.mktemp("site"), inventory=INVENTORY,
+                          extra_vars=FAST)
+    assert {h: s["failures"] for h, s in report["stats"].items()} == {"aws-hub": 0, "gcp-host": 0}
+
+
+def rotate(tmp_path, *flags, **extra):
+    report = run_playbook(ROTATE, *flags, tmp_path=tmp_path, inventory=INVENTORY, extra_vars={**FAST, **extra})
+    return report, task_results(report, "aws-hub")
+
+
+def aws_tunnels(gcp) -> list[dict]:
+    """The aws_tgw_vpn_tunnels structure, by peer interface, read with plain boto3 (keys included)."""
+    ec2 = boto3.session.Session().client("ec2")
+    gateway = gcp.get(f"{REGION}/vpnGateways/ha-vpn-aws").json()
+    ips = [i["ipAddress"] for i in sorted(gateway["vpnInterfaces"], key=lambda i: i["id"])]
+    live = ec2.describe_vpn_connections(Filters=[{"Name": "state", "Values": ["available", "modifying"]}])
+    cgws = {c["CustomerGatewayId"]: c for c in ec2.describe_customer_gateways()["CustomerGateways"]}
+    return build_aws_tunnels(live["VpnConnections"], cgws, ips, 64512)
+
+
+@dataclass(frozen=True)
+class Tunnel:
+    gcp_interface: int
+    aws_up: bool  # VgwTelemetry UP (IPsec and BGP, as AWS counts it)
+    established: bool  # GCP tunnel ESTABLISHED
+    bgp_up: bool  # Cloud Router session UP
+
+
+READS = ThreadPoolExecutor(3)  # the three reads of a sample run together
+
+
+def read_both(ec2, gcp) -> dict[int, Tunnel]:
+    """One sample: each tunnel by peer interface, as AWS telemetry, the GCP tunnel and its BGP session show it."""
+    vpns, tunnel_list, router = (READS.submit(read) for read in (
+        ec2.describe_vpn_connections, lambda: gcp.get(f"{REGION}/vpnTunnels", timeout=10).json(),
+        lambda: gcp.get(f"{REGION}/routers/cr-aws/getRouterStatus", timeout=10).json()))
+    telemetry = {t["OutsideIpAddress"]: t["Status"] for c in vpns.result()["VpnConnections"]
+                 if c["State"] != "deleted" for t in c.get("VgwTelemetry", [])}
+    tunnels = {t["name"]: t for t in tunnel_list.result().get("items", [])}
+    status = router.result()["result"]
+    peers = {p["name"]: p["status"] for p in status.get("bgpPeerStatus", [])}
+    sample = {}
+    for i in range(4):
+        tunnel = tunnels.get(f"aws-tunnel-{i}")  # absent for a moment while a new key replaces it
+        sample[i] = Tunnel(gcp_interface=i // 2, aws_up=telemetry.get((tunnel or {}).get("peerIp")) == "UP",
+                           established=(tunnel or {}).get("status") == "ESTABLISHED",
+                           bgp_up=peers.get(f"aws-bgp-{i}") == "UP")
+    return sample
+
+
+@contextlib.contextmanager
+def sampling(gcp):
+    """Read both clouds every SAMPLE_EVERY seconds while the block runs; yields the list of (time, sample)."""
+    ec2 = boto3.session.Session().client("ec2")
+    samples, stop = [], threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            started = time.monotonic()
+            samples.append((started, read_both(ec2, gcp)))
+            stop.wait(max(0.0, SAMPLE_EVERY - (time.monotonic() - started)))
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield samples
+    finally:
+        stop.set()
+        thread.join()
+
+
+def up_counts(sample: dict[int, Tunnel]) -> tuple[int, int, int]:
+    return (sum(t.aws_up for t in sample.values()), sum(t.established for t in sample.values()),
+            sum(t.bgp_up for t in sample.values()))
+
+
+def first_down_order(samples) -> list[int]:
+    order = []
+    for _, sample in samples:
+        for i, t in sample.items():
+            if not (t.aws_up and t.established and t.bgp_up) and i not in order:
+                order.append(i)
+    return order
+
+
+def assert_three_up_throughout(samples, name: str, at_least: int = 3) -> dict:
+    """Every sample: ``at_least`` of 4 tunnels UP on AWS, ESTABLISHED on GCP and with their BGP session UP, and on
+    each GCP HA interface one tunnel up on both clouds. Returns the figures measured."""
+    assert len(samples) > 20, f"{name}: only {len(samples)} samples"
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(samples)]
+    for at, sample in samples:
+        aws, established, bgp = up_counts(sample)
+        assert min(aws, established, bgp) >= at_least, f"{name}: at +{at - samples[0][0]:.1f} s {sample}"
+        for interface in (0, 1):
+            assert any(t.aws_up and t.established and t.bgp_up for t in sample.values()
+                       if t.gcp_interface == interface), f"{name}: GCP interface {interface} had no tunnel up: {sample}"
+    figures = {"samples": len(samples), "seconds": round(samples[-1][0] - samples[0][0], 1),
+               "median gap": round(statistics.median(gaps), 2), "max gap": round(max(gaps), 2),
+               "min aws up": min(up_counts(s)[0] for _, s in samples),
+               "min gcp established": min(up_counts(s)[1] for _, s in samples),
+               "min bgp up": min(up_counts(s)[2] for _, s in samples), "down in order": first_down_order(samples)}
+    print(f"\n{name}: {figures}")
+    assert figures["max gap"] < MODIFY_SECONDS, figures
+    return figures
+
+
+def assert_all_up_and_keys_match(gcp, wanted_keys=None) -> list[dict]:
+    """Both clouds up on all four tunnels, each GCP tunnel's key fingerprint that of its AWS tunnel's key, and each
+    BGP session on its AWS tunnel's inside addresses."""
+    ec2 = boto3.session.Session().client("ec2")
+    sample = read_both(ec2, gcp)
+    assert all(t.aws_up and t.established and t.bgp_up for t in sample.values()), sample
+    aws = aws_tunnels(gcp)
+    router = gcp.get(f"{REGION}/routers/cr-aws").json()
+    peers = {p["name"]: p for p in router["bgpPeers"]}
+    for t in aws:
+        name = f"aws-tunnel-{t['peer_interface']}"
+        tunnel = gcp.get(f"{REGION}/vpnTunnels/{name}").json()
+        assert tunnel["peerIp"] == t["outside_ip"]
+        assert tunnel["labels"]["psk-fingerprint"] == key_fingerprint(name, t["pre_shared_key"])
+        peer = peers[f"aws-bgp-{t['peer_interface']}"]
+        assert (peer["ipAddress"], peer["peerIpAddress"]) == (t["cgw_inside_ip"], t["aws_inside_ip"])
+    if wanted_keys is not None:
+        assert [t["pre_shared_key"] for t in aws] == wanted_keys
+    return aws
+
+
+def steps_shown(results) -> list[str]:
+    return [line for line in results[SHOW]["msg"] if line.startswith("step ")]
+
+
+def test_check_mode_shows_the_order_and_changes_nothing_and_diff_hides_keys(tmp_path, gcp):
+    before = aws_tunnels(gcp)
+    new = keys("check")
+    report, results = rotate(tmp_path, "--check", "--diff", aws_tgw_vpn_pre_shared_keys=new)
+    assert report["stats"]["aws-hub"]["failures"] == 0
+    assert [line.split(" (")[0] for line in steps_shown(results)] == [
+        "step 1: tunnel 0", "step 2: tunnel 2", "step 3: tunnel 1", "step 4: tunnel 3"]
+    assert all(line.endswith("AWS PreSharedKey; GCP tunnel key") for line in steps_shown(results))
+    # Per step, AWS would modify that tunnel alone (its diff marks one key rotated) and GCP would replace it alone.
+    by_host = [t["hosts"] for p in report["plays"] for t in p["tasks"]]
+    aws_steps = [h["aws-hub"] for h in by_host
+                 if h.get("aws-hub", {}).get("invocation", {}).get("module_args", {}).get("only_tunnels")]
+    ips = {t["peer_interface"]: t["outside_ip"] for t in before}
+    assert [[m["outside_ip"] for m in r["modified_tunnels"]] for r in aws_steps] == [[ips[i]] for i in (0, 2, 1, 3)]
+    assert [str(r["diff"]).count("<hidden, rotated>") for r in aws_steps] == [1] * 4
+    assert [len(r["deferred_tunnels"]) for r in aws_steps] == [3] * 4
+    gcp_actions = [h["gcp-host"]["actions"] for h in by_host if h.get("gcp-host", {}).get("actions")]
+    assert gcp_actions == [{f"aws-tunnel-{i}": "replace"} for i in (0, 2, 1, 3)]
+    text = str(report)
+    assert not any(k in text for k in new + [t["pre_shared_key"] for t in before])
+    assert aws_tunnels(gcp) == before
+
+
+def test_key_rotation_keeps_three_tunnels_up_on_both_clouds(tmp_path, gcp):
+    new = keys("a")
+    with sampling(gcp) as samples:
+        report, _ = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=new)
+    assert report["stats"]["aws-hub"]["failures"] == report["stats"]["gcp-host"]["failures"] == 0
+    figures = assert_three_up_throughout(samples, "key rotation")
+    assert figures["down in order"] == [0, 2, 1, 3]  # every tunnel went down once, in the planned order
+    assert_all_up_and_keys_match(gcp, new)
+    assert not any(k in str(report) for k in new)
+    # A rerun finds nothing to roll.
+    _, again = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=new)
+    assert steps_shown(again) == [] and again[SHOW]["msg"][-1].startswith("Nothing to roll")
+
+
+PHASE1 = {"ike_versions": ["ikev2"], "phase1_encryption_algorithms": ["AES128"],
+          "phase1_integrity_algorithms": ["SHA2-384"], "phase1_dh_group_numbers": [20],
+          "phase2_encryption_algorithms": ["AES256"], "phase2_integrity_algorithms": ["SHA2-256"],
+          "phase2_dh_group_numbers": [14], "phase1_lifetime_seconds": 28800, "phase2_lifetime_seconds": 3600,
+          "dpd_timeout_seconds": 30, "dpd_timeout_action": "restart"}
+NEW_CIDRS = ["169.254.40.0/30", "169.254.40.4/30", "169.254.41.0/30", "169.254.41.4/30"]
+
+
+@pytest.mark.parametrize(("change", "extra", "shown"), [
+    ("inside CIDRs", {"aws_tgw_vpn_inside_cidrs": NEW_CIDRS}, "AWS TunnelInsideCidr; GCP BGP session addresses"),
+    ("phase 1 proposals", {"aws_tgw_vpn_tunnel_settings": PHASE1},
+     "AWS Phase1DHGroupNumbers, Phase1EncryptionAlgorithms, Phase1IntegrityAlgorithms; GCP no change"),
+])
+def test_a_change_both_clouds_must_follow_keeps_three_tunnels_up(tmp_path, gcp, change, extra, shown):
+    with sampling(gcp) as samples:
+        report, results = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=keys("a"), **extra)
+    assert report["stats"]["aws-hub"]["failures"] == report["stats"]["gcp-host"]["failures"] == 0
+    assert [line.split(": ", 2)[2] for line in steps_shown(results)] == [shown] * 4
+    assert assert_three_up_throughout(samples, change)["down in order"] == [0, 2, 1, 3]
+    aws = assert_all_up_and_keys_match(gcp, keys("a"))
+    ec2 = boto3.session.Session().client("ec2")
+    options = {t["OutsideIpAddress"]: t for c in ec2.describe_vpn_connections(
+        Filters=[{"Name": "state", "Values": ["available"]}])["VpnConnections"] for t in c["Options"]["TunnelOptions"]}
+    if change == "inside CIDRs":
+        assert [t["inside_cidr"] for t in aws] == NEW_CIDRS
+    else:
+        assert all(o["Phase1EncryptionAlgorithms"] == [{"Value": "AES128"}] and
+                   o["Phase1DHGroupNumbers"] == [{"Value": 20}] for o in options.values())
+
+
+def set_bgp_session(gcp, name: str, enable: bool):
+    """Enable or disable one BGP session on the Cloud Router, as an operator would in the console."""
+    router = gcp.get(f"{REGION}/routers/cr-aws").json()
+    peers = [dict(p, enable="TRUE" if enable else "FALSE") if p["name"] == name else p for p in router["bgpPeers"]]
+    assert gcp.patch(f"{REGION}/routers/cr-aws", json={"bgpPeers": peers}).status_code == 200
+    ec2, deadline = boto3.session.Session().client("ec2"), time.monotonic() + 30
+    while read_both(ec2, gcp)[int(name[-1])].bgp_up is not enable:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+def test_a_rotation_with_a_tunnel_down_is_refused_and_forced_says_the_risk(tmp_path, gcp):
+    set_bgp_session(gcp, "aws-bgp-1", enable=False)  # tunnel 1 carries nothing, for a reason no rotation repairs
+    before = aws_tunnels(gcp)
+
+    report, results = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=keys("b"))
+    assert report["stats"]["aws-hub"]["failures"] == 1
+    message = results[REFUSE]["msg"]
+    assert message.startswith("Refusing to roll the change: tunnel 1 (aws-tunnel-1, AWS ")
+    assert "BGP session aws-bgp-1 DOWN" in message and "tunnel 0" not in message
+    assert aws_tunnels(gcp) == before  # nothing changed
+
+    with sampling(gcp) as samples:
+        report, results = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=keys("b"), rotate_force=True)
+    assert report["stats"]["aws-hub"]["failures"] == report["stats"]["gcp-host"]["failures"] == 0
+    warning = results["Say what forcing risks"]["msg"]
+    assert warning.startswith("WARNING: Forced with tunnel 1 (aws-tunnel-1") and "leaves 2 of 4 tunnels up" in warning
+    assert "GCP HA interface 0 has no tunnel left" in warning
+    # The down tunnel goes first, not waited for; what the warning said is what the sampler saw, never less.
+    assert steps_shown(results)[0].startswith("step 1: tunnel 1 ")
+    assert min(min(up_counts(s)) for _, s in samples) == 2
+    set_bgp_session(gcp, "aws-bgp-1", enable=True)
+    assert_all_up_and_keys_match(gcp, keys("b"))  # tunnel 1's key was rotated on both sides too
+
+
+def test_an_interrupted_rotation_to_generated_keys_finishes_on_rerun_without_a_second_tunnel_down(
+        tmp_path, gcp, monkeypatch):
+    password = tmp_path / "vault-password"
+    password.write_text("twin-vault-password\n")
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(password))
+    key_file = tmp_path / "vault_keys.yml"
+    extra = {**FAST, "rotate_generate_keys": True, "rotate_key_file": str(key_file)}
+    before = {t["peer_interface"]: t["pre_shared_key"] for t in aws_tunnels(gcp)}
+
+    def stored_keys():
+        vault = VaultLib([("default", VaultSecret(b"twin-vault-password"))])
+        text = vault.decrypt(key_file.read_text()).decode()
+        assert text.startswith("aws_tgw_vpn_pre_shared_keys:")
+        return [line.split("- ", 1)[1] for line in text.splitlines()[1:]]
+
+    with sampling(gcp) as samples:
+        cmd, env = playbook_command(ROTATE, tmp_path=tmp_path, inventory=INVENTORY, extra_vars=extra)
+        with subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True) as first:
+            # Killed once AWS holds tunnel 0's new key, before GCP follows (AWS keeps it modifying for 2.4 s).
+            deadline = time.monotonic() + 120
+            while not key_file.exists() or aws_tunnels(gcp)[0]["pre_shared_key"] == before[0]:
+                assert first.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+            os.killpg(first.pid, signal.SIGKILL)
+        generated = stored_keys()
+        half = aws_tunnels(gcp)
+        assert half[0]["pre_shared_key"] == generated[0]
+        assert [t["pre_shared_key"] for t in half[1:]] == [before[i] for i in (1, 2, 3)]
+        assert not read_both(boto3.session.Session().client("ec2"), gcp)[0].established  # GCP did not follow
+
+        report, results = rotate(tmp_path, **extra)
+    assert report["stats"]["aws-hub"]["failures"] == 0
+    steps = steps_shown(results)
+    assert [line.split(" (")[0] for line in steps] == ["step 1: tunnel 0", "step 2: tunnel 2", "step 3: tunnel 1",
+                                                        "step 4: tunnel 3"]
+    assert steps[0].endswith("AWS no change; GCP tunnel key; finishes a step an earlier run left half done")
+    assert_three_up_throughout(samples, "interrupted and rerun")
+    assert stored_keys() == generated  # the rerun reused the stored keys
+    assert_all_up_and_keys_match(gcp, generated)
+    assert all(len(k) == 32 and k[0] != "0" for k in generated)
+    assert not any(k in str(report) for k in generated)
