@@ -34,7 +34,7 @@ REGION = "https://compute.googleapis.com/compute/v1/projects/cb-net-host/regions
 SCALE = 1 / 25
 # A tunnel modification keeps its tunnel down this long on the twin (twin.aws.vpn.MODIFY_PHASES).
 MODIFY_SECONDS = MODIFY_PHASES[0][1] * SCALE
-FAST = {"aws_tgw_vpn_poll_interval": 0.5, "gcp_ha_vpn_verify_delay": 1, "verify_delay": 1}
+FAST = {"hybrid_vpn_aws_poll_interval": 0.5, "hybrid_vpn_verify_delay": 1}
 SHOW = "Show the tunnels and the order of the steps"
 REFUSE = "Refuse to start with a tunnel down"
 SAMPLE_EVERY = 0.2
@@ -187,7 +187,7 @@ def steps_shown(results) -> list[str]:
 def test_check_mode_shows_the_order_and_changes_nothing_and_diff_hides_keys(tmp_path, gcp):
     before = aws_tunnels(gcp)
     new = keys("check")
-    report, results = rotate(tmp_path, "--check", "--diff", aws_tgw_vpn_pre_shared_keys=new)
+    report, results = rotate(tmp_path, "--check", "--diff", hybrid_vpn_pre_shared_keys=new)
     assert report["stats"]["aws-hub"]["failures"] == 0
     assert [line.split(" (")[0] for line in steps_shown(results)] == [
         "step 1: tunnel 0", "step 2: tunnel 2", "step 3: tunnel 1", "step 4: tunnel 3"]
@@ -210,14 +210,14 @@ def test_check_mode_shows_the_order_and_changes_nothing_and_diff_hides_keys(tmp_
 def test_key_rotation_keeps_three_tunnels_up_on_both_clouds(tmp_path, gcp):
     new = keys("a")
     with sampling(gcp) as samples:
-        report, _ = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=new)
+        report, _ = rotate(tmp_path, hybrid_vpn_pre_shared_keys=new)
     assert report["stats"]["aws-hub"]["failures"] == report["stats"]["gcp-host"]["failures"] == 0
     figures = assert_three_up_throughout(samples, "key rotation")
     assert figures["down in order"] == [0, 2, 1, 3]  # every tunnel went down once, in the planned order
     assert_all_up_and_keys_match(gcp, new)
     assert not any(k in str(report) for k in new)
     # A rerun finds nothing to roll.
-    _, again = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=new)
+    _, again = rotate(tmp_path, hybrid_vpn_pre_shared_keys=new)
     assert steps_shown(again) == [] and again[SHOW]["msg"][-1].startswith("Nothing to roll")
 
 
@@ -230,13 +230,13 @@ NEW_CIDRS = ["169.254.40.0/30", "169.254.40.4/30", "169.254.41.0/30", "169.254.4
 
 
 @pytest.mark.parametrize(("change", "extra", "shown"), [
-    ("inside CIDRs", {"aws_tgw_vpn_inside_cidrs": NEW_CIDRS}, "AWS TunnelInsideCidr; GCP BGP session addresses"),
-    ("phase 1 proposals", {"aws_tgw_vpn_tunnel_settings": PHASE1},
+    ("inside CIDRs", {"hybrid_vpn_inside_cidrs": NEW_CIDRS}, "AWS TunnelInsideCidr; GCP BGP session addresses"),
+    ("phase 1 proposals", {f"hybrid_vpn_{name}": value for name, value in PHASE1.items()},
      "AWS Phase1DHGroupNumbers, Phase1EncryptionAlgorithms, Phase1IntegrityAlgorithms; GCP no change"),
 ])
 def test_a_change_both_clouds_must_follow_keeps_three_tunnels_up(tmp_path, gcp, change, extra, shown):
     with sampling(gcp) as samples:
-        report, results = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=keys("a"), **extra)
+        report, results = rotate(tmp_path, hybrid_vpn_pre_shared_keys=keys("a"), **extra)
     assert report["stats"]["aws-hub"]["failures"] == report["stats"]["gcp-host"]["failures"] == 0
     assert [line.split(": ", 2)[2] for line in steps_shown(results)] == [shown] * 4
     assert assert_three_up_throughout(samples, change)["down in order"] == [0, 2, 1, 3]
@@ -266,7 +266,7 @@ def test_a_rotation_with_a_tunnel_down_is_refused_and_forced_says_the_risk(tmp_p
     set_bgp_session(gcp, "aws-bgp-1", enable=False)  # tunnel 1 carries nothing, for a reason no rotation repairs
     before = aws_tunnels(gcp)
 
-    report, results = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=keys("b"))
+    report, results = rotate(tmp_path, hybrid_vpn_pre_shared_keys=keys("b"))
     assert report["stats"]["aws-hub"]["failures"] == 1
     message = results[REFUSE]["msg"]
     assert message.startswith("Refusing to roll the change: tunnel 1 (aws-tunnel-1, AWS ")
@@ -274,7 +274,7 @@ def test_a_rotation_with_a_tunnel_down_is_refused_and_forced_says_the_risk(tmp_p
     assert aws_tunnels(gcp) == before  # nothing changed
 
     with sampling(gcp) as samples:
-        report, results = rotate(tmp_path, aws_tgw_vpn_pre_shared_keys=keys("b"), rotate_force=True)
+        report, results = rotate(tmp_path, hybrid_vpn_pre_shared_keys=keys("b"), rotate_force=True)
     assert report["stats"]["aws-hub"]["failures"] == report["stats"]["gcp-host"]["failures"] == 0
     warning = results["Say what forcing risks"]["msg"]
     assert warning.startswith("WARNING: Forced with tunnel 1 (aws-tunnel-1") and "leaves 2 of 4 tunnels up" in warning
@@ -298,7 +298,7 @@ def test_an_interrupted_rotation_to_generated_keys_finishes_on_rerun_without_a_s
     def stored_keys():
         vault = VaultLib([("default", VaultSecret(b"twin-vault-password"))])
         text = vault.decrypt(key_file.read_text()).decode()
-        assert text.startswith("aws_tgw_vpn_pre_shared_keys:")
+        assert text.startswith("hybrid_vpn_pre_shared_keys:")
         return [line.split("- ", 1)[1] for line in text.splitlines()[1:]]
 
     with sampling(gcp) as samples:
