@@ -68,6 +68,7 @@ def cgws(ec2, flt):
 
 
 def test_state_available_hides_a_deleted_customer_gateway(ec2, world):
+    ec2.delete_vpn_connection(VpnConnectionId=world["vpn"][1]["VpnConnectionId"])  # frees its customer gateway
     ec2.delete_customer_gateway(CustomerGatewayId=world["cgw"][1]["CustomerGatewayId"])
     assert cgws(ec2, []) == ["a", "b"]  # a deleted gateway stays listed for a while, as in EC2
     assert cgws(ec2, where("state", "available")) == ["a"]
