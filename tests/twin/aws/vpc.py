@@ -47,7 +47,7 @@ _DNS_OPTIONS = {"hostname-type": "HostnameType", "enable-resource-name-dns-a-rec
 SUBNET_FILTERS = {
     **{name: (lambda s: s.availability_zone) for name in ("availability-zone", "availabilityZone")},
     "availability-zone-id": lambda s: s.availability_zone_id,
-    "available-ip-address-count": lambda s: s.available_ip_addresses,
+    "available-ip-address-count": lambda s: s.available_ip_address_count,
     **{name: (lambda s: s.cidr_block) for name in ("cidr-block", "cidr", "cidrBlock")},
     "customer-owned-ipv4-pool": lambda s: None,  # no Outposts in the twin
     **{name: (lambda s: s.default_for_az) for name in ("default-for-az", "defaultForAz")},
