@@ -216,6 +216,16 @@ class _Ram:
         return {"resourceShares": [s.describe() for s in shares]}
 
     @staticmethod
+    def update_resource_share(account, region, p):
+        # model UpdateResourceShare: name and allowExternalPrincipals change in place.
+        share = _share(p.get("resourceShareArn"), account)
+        share.name = p.get("name") or share.name
+        if p.get("allowExternalPrincipals") is not None:
+            share.allow_external = bool(p["allowExternalPrincipals"])
+        share.updated = time.time()
+        return {"resourceShare": share.describe(), "clientToken": p.get("clientToken")}
+
+    @staticmethod
     def delete_resource_share(account, region, p):
         share = _share(p.get("resourceShareArn"), account)
         # A deleted share stays listed with status DELETED (model ResourceShareStatus; terraform-provider-aws
