@@ -20,6 +20,14 @@ options:
     type: list
     elements: str
     required: true
+  purge_route_table_names:
+    description:
+      - C(Name) tags of the route tables this hub manages. An available attachment of an account that is no longer
+        listed, associated with one of them, is deleted (the Transit Gateway owner may delete any attachment):
+        the spoke left the inventory.
+    type: list
+    elements: str
+    default: []
   state:
     description: V(accepted) accepts the listed accounts' pending attachments; V(rejected) rejects them.
     type: str
@@ -71,6 +79,11 @@ answered:
   returned: always
   type: list
   elements: str
+removed:
+  description: Ids of the attachments of accounts no longer listed that this call deleted (O(purge_route_table_names)).
+  returned: always
+  type: list
+  elements: str
 left_pending:
   description: Attachments in V(pendingAcceptance) from accounts that are not listed, left as they are.
   returned: always
@@ -87,12 +100,15 @@ GONE = ("deleting", "deleted", "rejecting", "rejected", "failed", "failing")
 ANSWER = {"accepted": "accept_transit_gateway_vpc_attachment", "rejected": "reject_transit_gateway_vpc_attachment"}
 
 
-def sort_attachments(attachments: list[dict], accounts: list[str]) -> dict:
-    """Split the TGW's VPC attachments: the listed accounts' live ones, their pending ones to answer, and the pending
-    ones of other accounts to leave alone."""
+def sort_attachments(attachments: list[dict], accounts: list[str], managed_tables: tuple = ()) -> dict:
+    """Split the TGW's VPC attachments: the listed accounts' live ones, their pending ones to answer, the pending
+    ones of other accounts to leave alone, and the available ones of other accounts associated with a managed table
+    (a spoke that left the inventory) to delete."""
     live = [a for a in attachments if a["State"] not in GONE]
     listed = [a for a in live if a["ResourceOwnerId"] in accounts]
     return {"listed": listed,
+            "to_remove": [a for a in live if a["ResourceOwnerId"] not in accounts and a["State"] == "available"
+                          and (a.get("Association") or {}).get("TransitGatewayRouteTableId") in managed_tables],
             "to_answer": [a for a in listed if a["State"] == "pendingAcceptance"],
             "left_pending": [a for a in live if a["ResourceOwnerId"] not in accounts
                              and a["State"] == "pendingAcceptance"]}
@@ -111,7 +127,12 @@ class Acceptance:
 
     def __call__(self) -> dict:
         accounts = [str(a) for a in self.params["account_ids"]]
-        sorted_ = sort_attachments(self.read(), accounts)
+        sorted_ = sort_attachments(self.read(), accounts, self.managed_tables())
+        removed = [a["TransitGatewayAttachmentId"] for a in sorted_["to_remove"]]
+        if removed and not self.module.check_mode:
+            for attachment_id in removed:
+                self.module.call(self.action, "delete_transit_gateway_vpc_attachment",
+                                 TransitGatewayAttachmentId=attachment_id)
         before = {a["TransitGatewayAttachmentId"]: a["State"] for a in sorted_["listed"]}
         answered = [a["TransitGatewayAttachmentId"] for a in sorted_["to_answer"]]
         listed = sorted_["listed"]
@@ -122,13 +143,21 @@ class Acceptance:
         if self.params["wait"] and self.params["state"] == "accepted" and not self.module.check_mode:
             [listed] = self.module.wait_until(self.action, lambda: self.all_available(accounts),
                                               self.params["wait_timeout"], self.params["wait_delay"])
-        result = {"changed": bool(answered), "answered": answered,
+        result = {"changed": bool(answered or removed), "answered": answered, "removed": removed,
                   "attachments": [camel_dict_to_snake_dict(a, ignore_list=["Tags"]) for a in listed],
                   "left_pending": [camel_dict_to_snake_dict(a, ignore_list=["Tags"]) for a in sorted_["left_pending"]]}
         if self.module._diff:
             after = "pending" if self.params["state"] == "accepted" else "rejecting"
             result["diff"] = {"before": before, "after": {k: after if k in answered else v for k, v in before.items()}}
         return result
+
+    def managed_tables(self) -> tuple:
+        if not self.params["purge_route_table_names"]:
+            return ()
+        tables = self.module.call(self.action, "describe_transit_gateway_route_tables", Filters=[
+            {"Name": "transit-gateway-id", "Values": [self.params["transit_gateway_id"]]},
+            {"Name": "tag:Name", "Values": self.params["purge_route_table_names"]}])["TransitGatewayRouteTables"]
+        return tuple(t["TransitGatewayRouteTableId"] for t in tables)
 
     def all_available(self, accounts: list[str]) -> list | None:
         """[the listed accounts' attachments] once all are available (a list in a list: none is a success too)."""
@@ -141,6 +170,7 @@ def main():
         argument_spec=dict(
             transit_gateway_id=dict(type="str", required=True),
             account_ids=dict(type="list", elements="str", required=True),
+            purge_route_table_names=dict(type="list", elements="str", default=[]),
             state=dict(type="str", choices=["accepted", "rejected"], default="accepted"),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=600),

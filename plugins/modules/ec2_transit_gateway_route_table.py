@@ -40,9 +40,10 @@ options:
         default: false
   attachment_aliases:
     description:
-      - Names that stand for attachment ids in O(associations), O(propagations) and
-        O(routes[].transit_gateway_attachment_id), each mapped to a list of ids (e.g. V(vpn) for the two VPN
-        attachments, V(spokes) for the spoke VPC attachments). A route to an alias of several attachments targets the
+      - Names that stand for attachments in O(associations), O(propagations) and
+        O(routes[].transit_gateway_attachment_id), each mapped to a list of attachment ids or of the attached
+        resources' ids (V(vpn-...) VPN connections, V(vpc-...) VPCs), e.g. V(vpn) for the VPN connections' two
+        attachments, V(spokes) for the spoke VPC attachments. A route to an alias of several attachments targets the
         first one (sorted).
     type: dict
     default: {}
@@ -208,7 +209,7 @@ class RouteTable:
         current = self.read(table_id)
         if self.params["state"] == "absent":
             return self.absent(table_id, current)
-        aliases = self.params["attachment_aliases"]
+        aliases = self.resolve(self.params["attachment_aliases"])
         desired = {"routes": desired_routes(self.params["routes"], aliases),
                    "associations": expand(self.params["associations"], aliases),
                    "propagations": expand(self.params["propagations"], aliases)}
@@ -222,6 +223,21 @@ class RouteTable:
         after = {**desired, "routes": desired["routes"] if self.params["purge_routes"]
                  else {**current["routes"], **desired["routes"]}}
         return self.result(changed, table_id, current, after)
+
+    def resolve(self, aliases: dict) -> dict:
+        """The aliases with VPN connection / VPC ids replaced by their live attachment ids on this Transit Gateway."""
+        resources = sorted({i for ids in aliases.values() for i in ids if not i.startswith("tgw-attach-")})
+        if not resources:
+            return aliases
+        found = self.call("describe_transit_gateway_attachments", Filters=[
+            {"Name": "transit-gateway-id", "Values": [self.params["transit_gateway_id"]]},
+            {"Name": "resource-id", "Values": resources},
+            {"Name": "state", "Values": ["pending", "pendingAcceptance", "available", "modifying"]}])
+        by_resource = {}
+        for attachment in found["TransitGatewayAttachments"]:
+            by_resource.setdefault(attachment["ResourceId"], []).append(attachment["TransitGatewayAttachmentId"])
+        return {name: sorted({a for i in ids for a in (by_resource.get(i, []) if i in resources else [i])})
+                for name, ids in aliases.items()}
 
     def create(self) -> str:
         table = self.call("create_transit_gateway_route_table", TransitGatewayId=self.params["transit_gateway_id"],
