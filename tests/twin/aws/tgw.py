@@ -8,9 +8,11 @@ transit-gateway-share.md)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from moto.core.responses import ActionResult
+from moto.ec2.models.route_tables import RouteBackend
 from moto.ec2.models.transit_gateway import TransitGateway, TransitGatewayBackend
 from moto.ec2.models.transit_gateway_attachments import (
     TransitGatewayAttachment,
@@ -149,6 +151,10 @@ def create_transit_gateway_vpc_attachment(self, transit_gateway_id, vpc_id, subn
     attachment.resource_owner_id = self.account_id
     owner.transit_gateway_attachments[attachment.id] = attachment
     self.transit_gateway_attachments[attachment.id] = attachment  # both accounts describe it
+    if tags and self is not owner:
+        # Tags belong to the account that set them (EC2 user guide, "Tag your resources": tags of a shared
+        # resource are the tagging account's): the creator reads its creation tags with DescribeTags too.
+        self.create_tags([attachment.id], tags)
     if self.account_id != owner.account_id and tgw.options.get("AutoAcceptSharedAttachments") != "enable":
         # A cross-account attachment waits for the owner unless auto-accept is on (api-samples §3.2).
         attachment.state = "pendingAcceptance"
@@ -156,6 +162,28 @@ def create_transit_gateway_vpc_attachment(self, transit_gateway_id, vpc_id, subn
         set_phases(attachment, ATTACHMENT_CREATE)
         apply_default_route_tables(attachment)
     return attachment
+
+
+def _route_to_tgw(original):
+    """moto's CreateRoute / ReplaceRoute look the TGW up in the caller's own account only, so a route to a TGW
+    shared through RAM lost its target. AWS accepts the caller's own or a shared-and-accepted TGW (TGW guide,
+    transit-gateway-share.md: the spoke adds routes to the shared TGW) and refuses an unknown one with
+    InvalidTransitGatewayID.NotFound (terraform-provider-aws #9222 wording, tgw_not_found)."""
+    @functools.wraps(original)
+    def route(self, *args, transit_gateway_id=None, **kwargs):
+        tgw = None
+        if transit_gateway_id is not None:
+            tgw = self.transit_gateways.get(transit_gateway_id) or next(
+                (t for t in ram.shared_transit_gateways(self.account_id, self.region_name)
+                 if t.id == transit_gateway_id), None)
+            if tgw is None or tgw.state in GONE:
+                raise tgw_not_found(transit_gateway_id)
+        result = original(self, *args, **kwargs)
+        if tgw is not None:
+            result.transit_gateway = tgw
+        return result
+
+    return route
 
 
 def create_transit_gateway_vpn_attachment(self, vpn_id, transit_gateway_id, tags=None):
@@ -671,6 +699,8 @@ def install() -> None:
                    replace_transit_gateway_route, delete_transit_gateway_route, search_transit_gateway_routes):
         setattr(TransitGatewayRouteTableBackend, method.__name__, method)
     AttachmentResponses.create_transit_gateway_vpc_attachment = _create_vpc_attachment_response
+    RouteBackend.create_route = _route_to_tgw(RouteBackend.create_route)
+    RouteBackend.replace_route = _route_to_tgw(RouteBackend.replace_route)
     RouteTableResponses.create_transit_gateway_route = _create_route_response
     RouteTableResponses.replace_transit_gateway_route = _replace_route_response
     RouteTableResponses.delete_transit_gateway_route = _delete_route_response
