@@ -23,8 +23,8 @@ options:
   purge_route_table_names:
     description:
       - C(Name) tags of the route tables this hub manages. An available attachment of an account that is no longer
-        listed, associated with one of them, is deleted (the Transit Gateway owner may delete any attachment):
-        the spoke left the inventory.
+        listed, associated with one of them, is deleted (the Transit Gateway owner may delete any attachment), as
+        its spoke left the inventory.
     type: list
     elements: str
     default: []

@@ -16,7 +16,8 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import ram_resou
 
 aws = tgw_fake.aws  # the fixture, used by name
 TGW_ARN = f"arn:aws:ec2:ap-northeast-1:111111111111:transit-gateway/{TGW}"
-NEWS, GUNOSY = "222222222222", "333333333333"
+NEWS = "222222222222"
+GUNOSY = "333333333333"
 
 
 # --- RAM resource share ---
