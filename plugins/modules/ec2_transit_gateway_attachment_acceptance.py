@@ -118,7 +118,8 @@ class Acceptance:
     def __init__(self, module: AwsModule):
         self.module = module
         self.params = module.params
-        self.action = f"{self.params['state'].removesuffix('ed')} VPC attachments on {self.params['transit_gateway_id']}"
+        verb = self.params["state"].removesuffix("ed")
+        self.action = f"{verb} VPC attachments on {self.params['transit_gateway_id']}"
 
     def read(self) -> list[dict]:
         return self.module.call(self.action, "describe_transit_gateway_attachments", Filters=[

@@ -122,7 +122,7 @@ SETTLED = ("associated", "enabled")
 
 def expand(items: list[str], aliases: dict) -> list[str]:
     """Attachment ids, each alias replaced by the ids it stands for."""
-    return sorted({i for item in items for i in (aliases[item] if item in aliases else [item])})
+    return sorted({i for item in items for i in aliases.get(item, [item])})
 
 
 def desired_routes(routes: list[dict], aliases: dict) -> dict:

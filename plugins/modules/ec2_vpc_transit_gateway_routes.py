@@ -71,7 +71,8 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._aws import
 
 def route_target(route: dict) -> str | None:
     """The target of a VPC route as DescribeRouteTables shows it (the first *Id member)."""
-    return next((v for k, v in sorted(route.items()) if v and k.endswith("Id") and k != "DestinationPrefixListId"), None)
+    return next((v for k, v in sorted(route.items())
+                 if v and k.endswith("Id") and k != "DestinationPrefixListId"), None)
 
 
 def plan(current: dict, cidrs: list[str], tgw: str, present: bool) -> dict:
@@ -92,7 +93,8 @@ class TgwRoutes:
     def __init__(self, module: AwsModule):
         self.module = module
         self.params = module.params
-        self.action = f"route {', '.join(self.params['destination_cidr_blocks'])} to {self.params['transit_gateway_id']}"
+        cidrs = ", ".join(self.params["destination_cidr_blocks"])
+        self.action = f"route {cidrs} to {self.params['transit_gateway_id']}"
 
     def tables(self) -> list[dict]:
         if self.params["route_table_ids"]:

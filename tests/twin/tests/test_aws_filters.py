@@ -257,7 +257,8 @@ def test_a_cidr_filter_with_a_bad_cidr_is_refused(ec2, route_table):
 OPERATIONS = ["DescribeCustomerGateways", "DescribeVpnConnections", "DescribeVpnGateways", "DescribeTransitGateways",
               "DescribeTransitGatewayAttachments", "DescribeTransitGatewayVpcAttachments",
               "DescribeTransitGatewayRouteTables", "GetTransitGatewayRouteTableAssociations",
-              "GetTransitGatewayRouteTablePropagations", "SearchTransitGatewayRoutes", "DescribeVpcs", "DescribeSubnets"]
+              "GetTransitGatewayRouteTablePropagations", "SearchTransitGatewayRoutes", "DescribeVpcs",
+              "DescribeSubnets"]
 NOT_IMPLEMENTED = {"customer-gateway-configuration"}  # a filter on the generated XML: left out on purpose
 CIDR_FILTERS = {"route-search.longest-prefix-match", "route-search.subnet-of-match", "route-search.supernet-of-match"}
 

@@ -9,7 +9,6 @@ from unittest import mock
 
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils import modules
-
 from unit.plugins.modules.ec2_fake import client_error
 
 TGW = "tgw-0123"
@@ -127,7 +126,8 @@ class FakeEc2(Recorder):
     def describe_transit_gateway_attachments(self, TransitGatewayAttachmentIds=None, Filters=None):
         self.record("describe_transit_gateway_attachments", {"ids": TransitGatewayAttachmentIds, "Filters": Filters})
         found = [a for a in self.attachments.values()
-                 if TransitGatewayAttachmentIds is None or a["TransitGatewayAttachmentId"] in TransitGatewayAttachmentIds]
+                 if TransitGatewayAttachmentIds is None
+                 or a["TransitGatewayAttachmentId"] in TransitGatewayAttachmentIds]
         for flt in Filters or []:
             key = {"resource-type": "ResourceType", "resource-id": "ResourceId", "state": "State",
                    "transit-gateway-id": "TransitGatewayId"}[flt["Name"]]
@@ -201,7 +201,8 @@ class FakeEc2(Recorder):
         self.record("search_transit_gateway_routes", kw)
         routes = []
         for cidr, target in self.tables[kw["TransitGatewayRouteTableId"]]["routes"].items():
-            routes.append({"DestinationCidrBlock": cidr, "Type": "static", "State": "blackhole"} if target == "blackhole"
+            blackhole = target == "blackhole"
+            routes.append({"DestinationCidrBlock": cidr, "Type": "static", "State": "blackhole"} if blackhole
                           else {"DestinationCidrBlock": cidr, "Type": "static", "State": "active",
                                 "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": target}]})
         return {"Routes": routes}
