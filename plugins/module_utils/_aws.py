@@ -38,18 +38,23 @@ class AwsModule(AnsibleAWSModule):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._ec2 = None
+        self._clients = {}
+
+    def service(self, name: str):
+        """The boto3 client of one service (``ec2``, ``ram``), made once, every call retried."""
+        if name not in self._clients:
+            self._clients[name] = self.client(name, retry_decorator=RETRY)
+        return self._clients[name]
 
     @property
     def ec2(self):
-        if self._ec2 is None:
-            self._ec2 = self.client("ec2", retry_decorator=RETRY)
-        return self._ec2
+        return self.service("ec2")
 
-    def call(self, action: str, operation: str, **kwargs):
-        """One EC2 API call with retries; any botocore error becomes AwsError(action)."""
+    def call(self, action: str, operation: str, service: str = "ec2", **kwargs):
+        """One API call (EC2 unless ``service`` says otherwise) with retries; any botocore error becomes
+        AwsError(action)."""
         try:
-            return getattr(self.ec2, operation)(aws_retry=True, **kwargs)
+            return getattr(self.service(service), operation)(aws_retry=True, **kwargs)
         except botocore.exceptions.ClientError as e:
             error = e.response.get("Error", {})
             raise AwsError(action, f"{error.get('Code')}: {error.get('Message')}", e.response) from e

@@ -5,7 +5,8 @@ API has these endpoints.
 - ``GET /_twin/calls``: ``{"aws": {action: n}, "gcp": {...}, "faults": {"aws": {...}, "gcp": {...}}}``;
   ``DELETE /_twin/calls`` clears it.
 - ``GET /_twin/config``; ``POST /_twin/config`` with any of ``latency_scale``, ``fault_rate``
-  (``{"aws": r, "gcp": r}``), ``fault_seed``, ``aws_reverse_tunnel_order``.
+  (``{"aws": r, "gcp": r}``), ``fault_seed``, ``aws_reverse_tunnel_order``, ``aws_organization_accounts``,
+  ``ram_visibility_delay``.
 - ``POST /_twin/reset``: both clouds back to the seed, the link's memory of status changes and
   observed states forgotten, the run-time config back to what the process started with, counters cleared.
 - ``GET /_twin/observed``; ``POST /_twin/observed`` with ``{"tunnels": [[gcp_ip, aws_ip, status], ...],
@@ -35,11 +36,14 @@ def current_config() -> dict:
             "fault_rate": dict(settings.fault_rate),
             "fault_seed": settings.fault_seed,
             "aws_reverse_tunnel_order": settings.aws_reverse_tunnel_order,
+            "aws_organization_accounts": list(settings.aws_organization_accounts),
+            "ram_visibility_delay": settings.ram_visibility_delay,
         }
 
 
 def apply_config(changes: dict) -> dict:
-    unknown = set(changes) - {"latency_scale", "fault_rate", "fault_seed", "aws_reverse_tunnel_order"}
+    unknown = set(changes) - {"latency_scale", "fault_rate", "fault_seed", "aws_reverse_tunnel_order",
+                              "aws_organization_accounts", "ram_visibility_delay"}
     if unknown:
         raise BadRequest(f"unknown settings: {sorted(unknown)}")
     rates = changes.get("fault_rate") or {}
@@ -47,6 +51,11 @@ def apply_config(changes: dict) -> dict:
         raise BadRequest("fault_rate takes {\"aws\": 0..1, \"gcp\": 0..1}")
     configure(latency_scale=changes.get("latency_scale"), fault_rate=rates or None,
               aws_reverse_tunnel_order=changes.get("aws_reverse_tunnel_order"))
+    with settings.lock:
+        if "aws_organization_accounts" in changes:
+            settings.aws_organization_accounts = [str(a) for a in changes["aws_organization_accounts"]]
+        if "ram_visibility_delay" in changes:
+            settings.ram_visibility_delay = float(changes["ram_visibility_delay"])
     if "fault_seed" in changes:
         with settings.lock:
             settings.fault_seed = None if changes["fault_seed"] is None else int(changes["fault_seed"])

@@ -22,6 +22,11 @@ class Settings:
     # AWS may list a connection's tunnels in any order (cloud-constraints.md): reverse them to prove
     # that clients match tunnels by outside IP, never by position.
     aws_reverse_tunnel_order: bool = False
+    # Accounts that share one AWS Organization with the hub, RAM sharing enabled for the Organization: a share
+    # reaches them with no invitation (empty: no Organization, every other account gets an invitation).
+    aws_organization_accounts: list = field(default_factory=list)
+    # Real seconds before a new RAM share or invitation is visible to the accounts it names (eventual consistency).
+    ram_visibility_delay: float = 0.0
     seed: dict = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 

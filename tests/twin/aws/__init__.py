@@ -4,6 +4,7 @@ installed by patching moto's EC2 / RAM / STS classes, one module per area:
 - ``backends``: moto's default AMIs loaded on first read, so backends are cheap to create
 - ``accounts``: hub as default account, AssumeRole into seed accounts only, unknown regions refused
 - ``vpn``: VPN connections, tunnel options, customer gateways
+- ``vpc``: every documented DescribeVpcs / DescribeSubnets filter
 - ``tgw``: transit gateways, attachments, route tables and routes
 - ``ram``: resource shares and invitations
 - ``inspect``: the tunnels the link reads
@@ -23,9 +24,9 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from twin.aws import accounts, backends, ram, tgw, vpn
+        from twin.aws import accounts, backends, ram, tgw, vpc, vpn
 
-        for module in (backends, accounts, vpn, tgw, ram):
+        for module in (backends, accounts, vpc, vpn, tgw, ram):
             module.install()
         _installed = True
 

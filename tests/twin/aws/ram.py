@@ -3,8 +3,12 @@ principals, invitations (PENDING -> ACCEPTED / REJECTED), associations, ListReso
 ListPrincipals, and what a spoke can see once it accepted.
 
 Sources: botocore RAM model (operations, shapes, error shapes), api-samples.md §3.1, AWS TGW guide
-transit-gateway-share.md. No AWS Organization exists in the twin, so every other account is an
-external principal and gets an invitation (api-samples §3.1 "external")."""
+transit-gateway-share.md. Accounts outside the hub's AWS Organization are external principals and get an
+invitation (api-samples §3.1 "external"); accounts the ``aws_organization_accounts`` knob lists are members of
+an Organization with RAM sharing enabled and get the share with no invitation (api-samples §3.1, AWS TGW guide
+transit-gateway-share.md; cloud-constraints.md). Shares and invitations are eventually consistent
+(cloud-constraints.md: terraform's RAM resources retry reads after create): the ``ram_visibility_delay`` knob
+hides them from the accounts they name for that many seconds."""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from moto.core.exceptions import JsonRESTError
 from moto.ec2.models import ec2_backends
 from moto.ram.responses import ResourceAccessManagerResponse
 
+from twin.config import settings
+
 _ARN = re.compile(r"^arn:aws:([a-z0-9-]+):([a-z0-9-]*):(\d{12}):([a-z-]+)/(.+)$")
 # RAM resource type names (ListResourceTypes): ec2:TransitGateway, ec2:Subnet, ...
 _RESOURCE_TYPES = {("ec2", "transit-gateway"): "ec2:TransitGateway", ("ec2", "subnet"): "ec2:Subnet",
@@ -28,6 +34,15 @@ _ACTIONS = ("associateresourceshare", "disassociateresourceshare", "getresources
             "listpendinginvitationresources")
 
 _shares: list[Share] = []
+
+
+def _in_organization(account: str) -> bool:
+    return account in settings.aws_organization_accounts
+
+
+def _visible(since: float) -> bool:
+    """Whether something created at ``since`` is visible yet to the accounts it names (eventual consistency)."""
+    return time.time() >= since + settings.ram_visibility_delay
 
 
 def ram_error(code: str, message: str) -> JsonRESTError:
@@ -59,6 +74,7 @@ class Share:
         self.created = self.updated = time.time()
         self.resources: dict[str, float] = {}  # arn -> association time
         self.principals: dict[str, float] = {}
+        self.former_principals: dict[str, float] = {}  # disassociated, still listed as DISASSOCIATED
         self.invitations: list[Invitation] = []
 
     def describe(self) -> dict:
@@ -78,12 +94,18 @@ class Share:
         return next((i for i in reversed(self.invitations) if i.receiver == account), None)
 
     def principal_status(self, principal: str) -> str:
-        # Twin guess: an external principal is ASSOCIATING until it answers the invitation.
+        # Model ResourceShareAssociationStatus. An Organization member is ASSOCIATING until the share reaches it
+        # (eventual consistency), then ASSOCIATED; an external principal is ASSOCIATING until it answers the
+        # invitation (twin guess), then ASSOCIATED or FAILED.
+        if principal == self.owner or _in_organization(principal):
+            return "ASSOCIATED" if _visible(self.principals[principal]) else "ASSOCIATING"
         invitation = self.invitation_for(principal)
         return {"PENDING": "ASSOCIATING", "ACCEPTED": "ASSOCIATED", "REJECTED": "FAILED"}.get(
             invitation.status if invitation else "ACCEPTED", "ASSOCIATED")
 
     def accepted_by(self, account: str) -> bool:
+        if _in_organization(account):  # no invitation inside the Organization: usable once visible
+            return self.status == "ACTIVE" and account in self.principals and _visible(self.principals[account])
         invitation = self.invitation_for(account)
         return (self.status == "ACTIVE" and account in self.principals
                 and invitation is not None and invitation.status == "ACCEPTED")
@@ -91,7 +113,7 @@ class Share:
     def association(self, entity: str, kind: str, status: str, since: float) -> dict:
         return {"resourceShareArn": self.arn, "resourceShareName": self.name, "associatedEntity": entity,
                 "associationType": kind, "status": status, "creationTime": since, "lastUpdatedTime": self.updated,
-                "external": kind == "PRINCIPAL" and entity != self.owner}
+                "external": kind == "PRINCIPAL" and entity != self.owner and not _in_organization(entity)}
 
 
 def reset() -> None:
@@ -124,15 +146,16 @@ def _add_principals(share: Share, principals: list[str]) -> None:
             # Real wording (aws/aws-cdk #14131, terraform-provider-aws #7769), which moto copies.
             raise ram_error("InvalidParameterException",
                             f"Principal ID {principal} is malformed. Verify the ID and try again.")
-        if principal != share.owner and not share.allow_external:
-            # model: allowExternalPrincipals=false limits sharing to the owner's organization; the twin
-            # has no organization, so any other account is external (twin wording).
+        if principal != share.owner and not share.allow_external and not _in_organization(principal):
+            # model: allowExternalPrincipals=false limits sharing to the owner's organization (twin wording).
             raise ram_error("OperationNotPermittedException",
                             f"The resource share {share.arn} does not allow external principals: {principal}.")
     for principal in principals:
         share.principals.setdefault(principal, time.time())
+        share.former_principals.pop(principal, None)
         invitation = share.invitation_for(principal)
-        if principal != share.owner and (invitation is None or invitation.status != "ACCEPTED"):
+        if principal != share.owner and not _in_organization(principal) and (
+                invitation is None or invitation.status != "ACCEPTED"):
             share.invitations.append(Invitation(share, principal))
 
 
@@ -193,6 +216,16 @@ class _Ram:
         return {"resourceShares": [s.describe() for s in shares]}
 
     @staticmethod
+    def update_resource_share(account, region, p):
+        # model UpdateResourceShare: name and allowExternalPrincipals change in place.
+        share = _share(p.get("resourceShareArn"), account)
+        share.name = p.get("name") or share.name
+        if p.get("allowExternalPrincipals") is not None:
+            share.allow_external = bool(p["allowExternalPrincipals"])
+        share.updated = time.time()
+        return {"resourceShare": share.describe(), "clientToken": p.get("clientToken")}
+
+    @staticmethod
     def delete_resource_share(account, region, p):
         share = _share(p.get("resourceShareArn"), account)
         # A deleted share stays listed with status DELETED (model ResourceShareStatus; terraform-provider-aws
@@ -225,6 +258,8 @@ class _Ram:
                     raise ram_error("UnknownResourceException",  # twin wording
                                     f"{entity} is not associated with resource share {share.arn}.")
                 result.append(share.association(entity, kind, "DISASSOCIATING", store.pop(entity)))
+                if kind == "PRINCIPAL":
+                    share.former_principals[entity] = time.time()
         share.updated = time.time()
         return {"resourceShareAssociations": result, "clientToken": p.get("clientToken")}
 
@@ -242,6 +277,9 @@ class _Ram:
             if kind == "PRINCIPAL":
                 result += [share.association(e, kind, share.principal_status(e), t)
                            for e, t in share.principals.items() if p.get("principal") in (None, e)]
+                # A removed principal stays listed as DISASSOCIATED (model ResourceShareAssociationStatus).
+                result += [share.association(e, kind, "DISASSOCIATED", t)
+                           for e, t in share.former_principals.items() if p.get("principal") in (None, e)]
             else:
                 result += [share.association(e, kind, "ASSOCIATED", t)
                            for e, t in share.resources.items() if p.get("resourceArn") in (None, e)]
@@ -251,7 +289,8 @@ class _Ram:
 
     @staticmethod
     def get_resource_share_invitations(account, region, p):
-        invitations = [i for s in _shares if s.region == region for i in s.invitations if i.receiver == account]
+        invitations = [i for s in _shares if s.region == region for i in s.invitations
+                       if i.receiver == account and _visible(i.timestamp)]
         if p.get("resourceShareInvitationArns"):
             invitations = [i for i in invitations if i.arn in p["resourceShareInvitationArns"]]
         if p.get("resourceShareArns"):
@@ -260,7 +299,8 @@ class _Ram:
 
     @staticmethod
     def _invitation(account, arn):
-        invitation = next((i for s in _shares for i in s.invitations if i.arn == arn and i.receiver == account), None)
+        invitation = next((i for s in _shares for i in s.invitations
+                           if i.arn == arn and i.receiver == account and _visible(i.timestamp)), None)
         if invitation is None:
             raise ram_error("ResourceShareInvitationArnNotFoundException",
                             f"ResourceShareInvitationArn {arn} could not be found.")
@@ -314,7 +354,7 @@ class _Ram:
     @staticmethod
     def list_principals(account, region, p):
         result = [{"id": e, "resourceShareArn": s.arn, "creationTime": t, "lastUpdatedTime": s.updated,
-                   "external": e != s.owner}
+                   "external": e != s.owner and not _in_organization(e)}
                   for s in _visible_shares(account, region, p.get("resourceOwner"))
                   if s.status == "ACTIVE" and (not p.get("resourceShareArns") or s.arn in p["resourceShareArns"])
                   and (not p.get("resourceArn") or p["resourceArn"] in s.resources)

@@ -8,16 +8,23 @@ transit-gateway-share.md)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from moto.core.responses import ActionResult
+from moto.ec2.models.route_tables import RouteBackend
 from moto.ec2.models.transit_gateway import TransitGateway, TransitGatewayBackend
 from moto.ec2.models.transit_gateway_attachments import (
     TransitGatewayAttachment,
     TransitGatewayAttachmentBackend,
     TransitGatewayVpcAttachment,
 )
-from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
+from moto.ec2.models.transit_gateway_route_tables import (
+    RouteTableAssociation,
+    RouteTablePropagation,
+    TransitGatewayRouteTable,
+    TransitGatewayRouteTableBackend,
+)
 from moto.ec2.responses.transit_gateway_attachments import TransitGatewayAttachment as AttachmentResponses
 from moto.ec2.responses.transit_gateway_route_tables import TransitGatewayRouteTable as RouteTableResponses
 from moto.utilities.utils import str2bool
@@ -123,10 +130,9 @@ def apply_default_route_tables(attachment) -> None:
     owner = attachment.ec2_backend
     tgw = owner.transit_gateways[attachment.transit_gateway_id]
     if tgw.options.get("DefaultRouteTableAssociation") == "enable":
-        owner.associate_transit_gateway_route_table(attachment.id, tgw.options["AssociationDefaultRouteTableId"])
+        _associate(_route_table(owner, tgw.options["AssociationDefaultRouteTableId"]), attachment)
     if tgw.options.get("DefaultRouteTablePropagation") == "enable":
-        owner.enable_transit_gateway_route_table_propagation(attachment.id,
-                                                             tgw.options["PropagationDefaultRouteTableId"])
+        _enable_propagation(_route_table(owner, tgw.options["PropagationDefaultRouteTableId"]), attachment)
 
 
 def create_transit_gateway_vpc_attachment(self, transit_gateway_id, vpc_id, subnet_ids, tags=None, options=None):
@@ -145,6 +151,10 @@ def create_transit_gateway_vpc_attachment(self, transit_gateway_id, vpc_id, subn
     attachment.resource_owner_id = self.account_id
     owner.transit_gateway_attachments[attachment.id] = attachment
     self.transit_gateway_attachments[attachment.id] = attachment  # both accounts describe it
+    if tags and self is not owner:
+        # Tags belong to the account that set them (EC2 user guide, "Tag your resources": tags of a shared
+        # resource are the tagging account's): the creator reads its creation tags with DescribeTags too.
+        self.create_tags([attachment.id], tags)
     if self.account_id != owner.account_id and tgw.options.get("AutoAcceptSharedAttachments") != "enable":
         # A cross-account attachment waits for the owner unless auto-accept is on (api-samples §3.2).
         attachment.state = "pendingAcceptance"
@@ -152,6 +162,28 @@ def create_transit_gateway_vpc_attachment(self, transit_gateway_id, vpc_id, subn
         set_phases(attachment, ATTACHMENT_CREATE)
         apply_default_route_tables(attachment)
     return attachment
+
+
+def _route_to_tgw(original):
+    """moto's CreateRoute / ReplaceRoute look the TGW up in the caller's own account only, so a route to a TGW
+    shared through RAM lost its target. AWS accepts the caller's own or a shared-and-accepted TGW (TGW guide,
+    transit-gateway-share.md: the spoke adds routes to the shared TGW) and refuses an unknown one with
+    InvalidTransitGatewayID.NotFound (terraform-provider-aws #9222 wording, tgw_not_found)."""
+    @functools.wraps(original)
+    def route(self, *args, transit_gateway_id=None, **kwargs):
+        tgw = None
+        if transit_gateway_id is not None:
+            tgw = self.transit_gateways.get(transit_gateway_id) or next(
+                (t for t in ram.shared_transit_gateways(self.account_id, self.region_name)
+                 if t.id == transit_gateway_id), None)
+            if tgw is None or tgw.state in GONE:
+                raise tgw_not_found(transit_gateway_id)
+        result = original(self, *args, **kwargs)
+        if tgw is not None:
+            result.transit_gateway = tgw
+        return result
+
+    return route
 
 
 def create_transit_gateway_vpn_attachment(self, vpn_id, transit_gateway_id, tags=None):
@@ -205,39 +237,164 @@ def delete_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
         table.route_table_associations.pop(attachment.id, None)
         table.route_table_propagation = [p for p in table.route_table_propagation
                                          if p.transitGatewayAttachmentId != attachment.id]
-    owner.transit_gateway_associations.pop(attachment.id, None)
-    owner.transit_gateway_propagations.pop(attachment.id, None)
     attachment._association_data = {}
     if attachment.state not in GONE:
         set_phases(attachment, DELETE)
     return attachment
 
 
+# Association and propagation states (model TransitGatewayAssociationState associating | associated |
+# disassociating | disassociated, TransitGatewayPropagationState enabling | enabled | disabling | disabled;
+# cloud-constraints.md: both pass through the transitional states). Durations: twin invention [unconfirmed].
+ASSOCIATE = [("associating", 5), ("associated", None)]
+DISASSOCIATE = [("disassociating", 5), ("disassociated", None)]
+ENABLE = [("enabling", 5), ("enabled", None)]
+DISABLE = [("disabling", 5), ("disabled", None)]
+ENDED = ("disassociated", "disabled")
+ROUTE_TABLE_DELETE = [("deleting", 30), ("deleted", None)]
+
+
+def _live(records) -> list:
+    return [r for r in records if r.state not in ENDED]
+
+
+def _association_record(attachment):
+    """The attachment's association record (in its route table), or None once disassociated."""
+    data = attachment._association_data
+    table = data and attachment.ec2_backend.transit_gateways_route_tables.get(data["transitGatewayRouteTableId"])
+    record = table.route_table_associations.get(attachment.id) if table else None
+    return record if record is not None and record.state not in ENDED else None
+
+
 def _association(self):
     # Model TransitGatewayAttachment.Association: the association made (default or explicit), not moto's
     # default table; none when default association is off (observed on a live account, floci PR #2347).
-    data = self._association_data
-    return {"TransitGatewayRouteTableId": data["transitGatewayRouteTableId"], "State": data["state"]} if data else None
+    record = _association_record(self)
+    if record is None:
+        return None
+    return {"TransitGatewayRouteTableId": self._association_data["transitGatewayRouteTableId"], "State": record.state}
 
 
-_original_associate = TransitGatewayRouteTableBackend.associate_transit_gateway_route_table
+def _relation(table, record) -> dict:
+    """An Association / Propagation member as the model shapes it (TransitGatewayAssociation / Propagation)."""
+    return {"TransitGatewayRouteTableId": table.id, "TransitGatewayAttachmentId": record.transitGatewayAttachmentId,
+            "ResourceId": record.resourceId, "ResourceType": record.resourceType, "State": record.state}
+
+
+def _available(attachment) -> None:
+    # Associations and propagations are refused while the attachment is not available (cloud-constraints.md:
+    # "calls on an attachment that is not available fail with IncorrectState"; same wording as accept/reject).
+    if attachment.state != "available":
+        raise ec2_error("IncorrectState", f"{attachment.id} is in invalid state")
+
+
+def _associate(table, attachment) -> dict:
+    record = RouteTableAssociation(attachment.resource_id, attachment.resource_type, "associating", attachment.id)
+    set_phases(record, ASSOCIATE)
+    table.route_table_associations[attachment.id] = record
+    attachment._association_data = {"transitGatewayRouteTableId": table.id}
+    return _relation(table, record)
 
 
 def associate_transit_gateway_route_table(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
     attachment = _owned_attachment(self, transit_gateway_attachment_id)
-    _route_table(self, transit_gateway_route_table_id)
-    if attachment._association_data:
-        # An attachment has at most one association (TGW guide, "Associate a transit gateway route table").
+    table = _route_table(self, transit_gateway_route_table_id)
+    if _association_record(attachment):
+        # An attachment has at most one association (TGW guide, "Associate a transit gateway route table");
+        # code and message observed (cisagov/cool-assessment-terraform #57, terraform-provider-aws #16452).
         raise ec2_error("Resource.AlreadyAssociated",
                         f"Transit Gateway Attachment {attachment.id} is already associated to a route table.")
-    return _original_associate(self, transit_gateway_attachment_id, transit_gateway_route_table_id)
+    _available(attachment)
+    return _associate(table, attachment)
+
+
+def disassociate_transit_gateway_route_table(self, tgw_attach_id, tgw_rt_id):
+    attachment = _owned_attachment(self, tgw_attach_id)
+    table = _route_table(self, tgw_rt_id)
+    record = table.route_table_associations.get(attachment.id)
+    if record is None or record.state in ENDED:
+        # Code InvalidAssociation.NotFound as EC2 names a missing association (terraform-provider-aws
+        # internal/service/ec2/errors.go); message twin wording.
+        raise ec2_error("InvalidAssociation.NotFound",
+                        f"Transit Gateway Attachment {attachment.id} is not associated with Transit Gateway Route "
+                        f"Table {table.id}.")
+    if record.state != "associated":
+        raise ec2_error("IncorrectState", f"{attachment.id} is in invalid state")
+    _available(attachment)
+    set_phases(record, DISASSOCIATE)
+    return _relation(table, record)
+
+
+def _propagation_record(table, attachment_id):
+    return next((p for p in _live(table.route_table_propagation) if p.transitGatewayAttachmentId == attachment_id),
+                None)
+
+
+def _enable_propagation(table, attachment) -> dict:
+    record = RouteTablePropagation(attachment.resource_id, attachment.resource_type, "enabling", attachment.id)
+    set_phases(record, ENABLE)
+    table.route_table_propagation = [*_live(table.route_table_propagation), record]
+    return _relation(table, record)
+
+
+def enable_transit_gateway_route_table_propagation(self, transit_gateway_attachment_id,
+                                                   transit_gateway_route_table_id):
+    attachment = _owned_attachment(self, transit_gateway_attachment_id)
+    table = _route_table(self, transit_gateway_route_table_id)
+    if _propagation_record(table, attachment.id):
+        # cloud-constraints.md: "a duplicate propagation fails (TransitGatewayRouteTablePropagation.Duplicate)";
+        # message twin wording.
+        raise ec2_error("TransitGatewayRouteTablePropagation.Duplicate",
+                        f"Propagation {attachment.id} already exists in Transit Gateway Route Table {table.id}.")
+    _available(attachment)
+    return _enable_propagation(table, attachment)
+
+
+def disable_transit_gateway_route_table_propagation(self, transit_gateway_attachment_id,
+                                                    transit_gateway_route_table_id):
+    attachment = _owned_attachment(self, transit_gateway_attachment_id)
+    table = _route_table(self, transit_gateway_route_table_id)
+    record = _propagation_record(table, attachment.id)
+    if record is None:
+        # Code observed (terraform-provider-aws errors.go errCodeTransitGatewayRouteTablePropagationNotFound, which
+        # its propagation resource ignores on delete; landing-zone-accelerator "Propagation already disabled");
+        # message twin wording.
+        raise ec2_error("TransitGatewayRouteTablePropagation.NotFound",
+                        f"Propagation {attachment.id} does not exist in Transit Gateway Route Table {table.id}.")
+    if record.state != "enabled":
+        raise ec2_error("IncorrectState", f"{attachment.id} is in invalid state")
+    _available(attachment)
+    set_phases(record, DISABLE)
+    return _relation(table, record)
+
+
+def get_transit_gateway_route_table_associations(self, transit_gateway_route_table_id, filters=None):
+    return _live(_route_table(self, transit_gateway_route_table_id).route_table_associations.values())
+
+
+def get_transit_gateway_route_table_propagations(self, transit_gateway_route_table_id, filters=None):
+    return _live(_route_table(self, transit_gateway_route_table_id).route_table_propagation)
+
+
+def delete_transit_gateway_route_table(self, transit_gateway_route_table_id):
+    table = _route_table(self, transit_gateway_route_table_id)
+    # Twin wording in the IncorrectState form AWS uses for a TGW with attachments (terraform-provider-aws #7196):
+    # a table still associated with or propagated to cannot be deleted (TGW guide, "Delete a transit gateway
+    # route table": disassociate and disable propagations first).
+    users = sorted({r.transitGatewayAttachmentId for r in _live(table.route_table_associations.values())}
+                   | {r.transitGatewayAttachmentId for r in _live(table.route_table_propagation)})
+    if users:
+        raise ec2_error("IncorrectState", f"{table.id} has associations or propagations: {', '.join(users)}")
+    if table.state not in ("deleting", "deleted"):
+        set_phases(table, ROUTE_TABLE_DELETE)
+    return table
 
 
 # --- routes ---
 
 def _route_table(backend, table_id):
     table = backend.transit_gateways_route_tables.get(table_id)
-    if table is None or table.state == "deleted":
+    if table is None or table.state in ("deleting", "deleted"):
         # Code and message start observed ("InvalidRouteTableID.NotFound: Transit Gateway Route Table tgw-rtb-…",
         # terraform-provider-aws #11029, cut there); the tail is the twin's, as for attachments and TGWs.
         raise ec2_error("InvalidRouteTableID.NotFound",
@@ -327,7 +484,7 @@ def table_routes(backend, table) -> list[dict]:
     order), a VPC-propagated one over a VPN-propagated one (_PROPAGATION_RANK); equal propagated prefixes of
     the same rank list every attachment (ECMP: one entry, several attachments, twin invention [unconfirmed])."""
     propagated: dict[str, tuple[int, dict]] = {}  # cidr -> (rank, route)
-    for propagation in table.route_table_propagation:
+    for propagation in _live(table.route_table_propagation):
         attachment = backend.transit_gateway_attachments.get(propagation.transitGatewayAttachmentId)
         if propagation.state != "enabled" or attachment is None or attachment.state != "available":
             continue
@@ -396,10 +553,11 @@ def search_transit_gateway_routes(self, transit_gateway_route_table_id, filters,
 def advertised_cidrs(attachment) -> tuple:
     """What the TGW advertises over a VPN attachment: active routes of its associated route table,
     except those learned from this same attachment."""
-    data = attachment._association_data
-    if not data:
+    record = _association_record(attachment)
+    if record is None or record.state != "associated":
         return ()
-    table = attachment.ec2_backend.transit_gateways_route_tables[data["transitGatewayRouteTableId"]]
+    table = attachment.ec2_backend.transit_gateways_route_tables[attachment._association_data[
+        "transitGatewayRouteTableId"]]
     return tuple(r["DestinationCidrBlock"] for r in table_routes(attachment.ec2_backend, table)
                  if r["State"] == "active"
                  and any(a["TransitGatewayAttachmentId"] != attachment.id for a in r["TransitGatewayAttachments"]))
@@ -435,6 +593,17 @@ def _search_routes_response(self):
     return ActionResult({"Routes": routes, "AdditionalRoutesAvailable": False})
 
 
+def _create_vpc_attachment_response(self):
+    # TagSpecifications of type transit-gateway-attachment are kept (model CreateTransitGatewayVpcAttachment);
+    # moto 5.2.5 reads those of type transit-gateway-route-table and drops them, so amazon.aws
+    # ec2_transit_gateway_vpc_attachment, which finds attachments by Name tag, created a second one.
+    attachment = self.ec2_backend.create_transit_gateway_vpc_attachment(
+        transit_gateway_id=self._get_param("TransitGatewayId"), vpc_id=self._get_param("VpcId"),
+        subnet_ids=self._get_param("SubnetIds", []), options=self._get_param("Options", {}),
+        tags=self._parse_tag_specification().get("transit-gateway-attachment", {}))
+    return ActionResult({"TransitGatewayVpcAttachment": attachment})
+
+
 def _attachment_action_response(backend_method: str):
     def respond(self):
         attachment = getattr(self.ec2_backend, backend_method)(self._get_param("TransitGatewayAttachmentId"))
@@ -456,7 +625,10 @@ _TGW_OPTIONS = {"options.propagation-default-route-table-id": "PropagationDefaul
                 "options.auto-accept-shared-attachments": "AutoAcceptSharedAttachments",
                 "options.default-route-table-association": "DefaultRouteTableAssociation",
                 "options.default-route-table-propagation": "DefaultRouteTablePropagation",
-                "options.dns-support": "DnsSupport", "options.vpn-ecmp-support": "VpnEcmpSupport"}
+                "options.dns-support": "DnsSupport", "options.vpn-ecmp-support": "VpnEcmpSupport",
+                # Not in botocore's list of DescribeTransitGateways filters, but EC2 answers every options.* member
+                # of TransitGatewayOptions (model) this way, MulticastSupport included (issue 9: refused here before).
+                "options.multicast-support": "MulticastSupport"}
 TRANSIT_GATEWAY_FILTERS = {
     **{name: (lambda t, key=key: t.options.get(key)) for name, key in _TGW_OPTIONS.items()},
     "owner-id": lambda t: t.owner_id,
@@ -501,15 +673,17 @@ def _install_filters() -> None:
         describe_transit_gateway_vpc_attachments, VPC_ATTACHMENT_FILTERS)
     TransitGatewayRouteTableBackend.get_all_transit_gateway_route_tables = with_filters(
         TransitGatewayRouteTableBackend.get_all_transit_gateway_route_tables, ROUTE_TABLE_FILTERS)
-    for name in ("get_transit_gateway_route_table_associations", "get_transit_gateway_route_table_propagations"):
-        setattr(TransitGatewayRouteTableBackend, name,
-                with_filters(getattr(TransitGatewayRouteTableBackend, name), ROUTE_TABLE_LINK_FILTERS, tagged=False))
+    for method in (get_transit_gateway_route_table_associations, get_transit_gateway_route_table_propagations):
+        setattr(TransitGatewayRouteTableBackend, method.__name__,
+                with_filters(method, ROUTE_TABLE_LINK_FILTERS, tagged=False))
 
 
 def install() -> None:
     _install_filters()
     timed_state(TransitGateway)
     timed_state(TransitGatewayAttachment)
+    timed_state(TransitGatewayRouteTable)
+    timed_state(RouteTableAssociation)  # RouteTablePropagation inherits the property
     TransitGatewayAttachment.association = property(_association)
     TransitGatewayAttachment.transit_gateway_owner_id = property(_transit_gateway_owner_id)
     TransitGatewayBackend.create_transit_gateway = create_transit_gateway
@@ -519,9 +693,14 @@ def install() -> None:
                        delete_transit_gateway_vpc_attachment)
     for method in backend_methods:
         setattr(TransitGatewayAttachmentBackend, method.__name__, method)
-    for method in (associate_transit_gateway_route_table, create_transit_gateway_route,
+    for method in (associate_transit_gateway_route_table, disassociate_transit_gateway_route_table,
+                   enable_transit_gateway_route_table_propagation, disable_transit_gateway_route_table_propagation,
+                   delete_transit_gateway_route_table, create_transit_gateway_route,
                    replace_transit_gateway_route, delete_transit_gateway_route, search_transit_gateway_routes):
         setattr(TransitGatewayRouteTableBackend, method.__name__, method)
+    AttachmentResponses.create_transit_gateway_vpc_attachment = _create_vpc_attachment_response
+    RouteBackend.create_route = _route_to_tgw(RouteBackend.create_route)
+    RouteBackend.replace_route = _route_to_tgw(RouteBackend.replace_route)
     RouteTableResponses.create_transit_gateway_route = _create_route_response
     RouteTableResponses.replace_transit_gateway_route = _replace_route_response
     RouteTableResponses.delete_transit_gateway_route = _delete_route_response

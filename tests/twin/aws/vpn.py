@@ -426,6 +426,19 @@ def create_customer_gateway(self, gateway_type, ip_address, bgp_asn, tags=None):
     return _original_create_customer_gateway(self, gateway_type, ip_address, bgp_asn, tags=tags)
 
 
+_original_delete_customer_gateway = CustomerGatewayBackend.delete_customer_gateway
+
+
+def delete_customer_gateway(self, customer_gateway_id):
+    # A customer gateway that a not yet deleted VPN connection uses cannot be deleted: IncorrectState "The
+    # customer gateway is in use." (observed: terraform-aws-modules/terraform-aws-vpn-gateway #69,
+    # terraform-provider-aws #23632, cloudposse/terraform-aws-vpn-connection #53).
+    if any(c.customer_gateway_id == customer_gateway_id and c.state != "deleted"
+           for c in self.vpn_connections.values()):
+        raise ec2_error("IncorrectState", "The customer gateway is in use.")
+    return _original_delete_customer_gateway(self, customer_gateway_id)
+
+
 # Filters each describe documents (model: DescribeCustomerGateways / DescribeVpnConnections /
 # DescribeVpnGateways Filters), besides tag:<key> and tag-key.
 CUSTOMER_GATEWAY_FILTERS = {
@@ -473,3 +486,4 @@ def install() -> None:
     VPNConnections.delete_vpn_connection = _delete_vpn_connection_response
     VPNConnections.modify_vpn_tunnel_options = _modify_vpn_tunnel_options_response
     CustomerGatewayBackend.create_customer_gateway = create_customer_gateway
+    CustomerGatewayBackend.delete_customer_gateway = delete_customer_gateway

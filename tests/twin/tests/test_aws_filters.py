@@ -68,6 +68,7 @@ def cgws(ec2, flt):
 
 
 def test_state_available_hides_a_deleted_customer_gateway(ec2, world):
+    ec2.delete_vpn_connection(VpnConnectionId=world["vpn"][1]["VpnConnectionId"])  # frees its customer gateway
     ec2.delete_customer_gateway(CustomerGatewayId=world["cgw"][1]["CustomerGatewayId"])
     assert cgws(ec2, []) == ["a", "b"]  # a deleted gateway stays listed for a while, as in EC2
     assert cgws(ec2, where("state", "available")) == ["a"]
@@ -256,7 +257,8 @@ def test_a_cidr_filter_with_a_bad_cidr_is_refused(ec2, route_table):
 OPERATIONS = ["DescribeCustomerGateways", "DescribeVpnConnections", "DescribeVpnGateways", "DescribeTransitGateways",
               "DescribeTransitGatewayAttachments", "DescribeTransitGatewayVpcAttachments",
               "DescribeTransitGatewayRouteTables", "GetTransitGatewayRouteTableAssociations",
-              "GetTransitGatewayRouteTablePropagations", "SearchTransitGatewayRoutes"]
+              "GetTransitGatewayRouteTablePropagations", "SearchTransitGatewayRoutes", "DescribeVpcs",
+              "DescribeSubnets"]
 NOT_IMPLEMENTED = {"customer-gateway-configuration"}  # a filter on the generated XML: left out on purpose
 CIDR_FILTERS = {"route-search.longest-prefix-match", "route-search.subnet-of-match", "route-search.supernet-of-match"}
 
@@ -288,6 +290,21 @@ def test_every_documented_filter_selects_and_unknown_ones_are_refused(ec2, world
         call(**extra, Filters=where("no-such-filter", "x"))
     assert caught.value.response["Error"] == {"Code": "InvalidParameterValue",
                                               "Message": "The filter 'no-such-filter' is invalid"}
+
+
+def test_ipv6_association_filters_select_vpcs_and_subnets(ec2):
+    # HTTP 500 in plain moto for subnets (issue 9); amazon.aws's VPC and subnet modules send such filters.
+    vpc = ec2.create_vpc(CidrBlock="10.61.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]
+    ipv6 = ec2.describe_vpcs(VpcIds=[vpc["VpcId"]])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+    subnet_ipv6 = ipv6.replace("::/56", "::/64")
+    subnet = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.61.0.0/24", Ipv6CidrBlock=subnet_ipv6)["Subnet"]
+    assert [v["VpcId"] for v in ec2.describe_vpcs(Filters=where(
+        "ipv6-cidr-block-association.ipv6-cidr-block", ipv6))["Vpcs"]] == [vpc["VpcId"]]
+    assert [s["SubnetId"] for s in ec2.describe_subnets(Filters=where(
+        "ipv6-cidr-block-association.ipv6-cidr-block", subnet_ipv6))["Subnets"]] == [subnet["SubnetId"]]
+    assert [s["SubnetId"] for s in ec2.describe_subnets(Filters=[
+        *where("vpc-id", vpc["VpcId"]), *where("ipv6-cidr-block-association.state", "associated")])["Subnets"]] == [
+        subnet["SubnetId"]]
 
 
 def test_a_vpc_with_an_attached_vpn_gateway_cannot_be_deleted(ec2):

@@ -3,6 +3,8 @@ the spoke uses assumed-role credentials, as operators do."""
 
 from __future__ import annotations
 
+import time
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
@@ -179,3 +181,48 @@ def test_list_principals_and_resources_by_type_and_scope(ram, tgw):
     # A transit gateway is a regional resource.
     for scope, expected in (("ALL", 1), ("REGIONAL", 1), ("GLOBAL", 0)):
         assert len(ram.list_resources(resourceOwner="SELF", resourceRegionScope=scope)["resources"]) == expected
+
+
+def principal_states(ram) -> list[tuple[str, str]]:
+    return sorted((a["associatedEntity"], a["status"]) for a in ram.get_resource_share_associations(
+        associationType="PRINCIPAL")["resourceShareAssociations"])
+
+
+def test_a_removed_principal_is_listed_disassociated_and_a_rejected_one_failed(ram, tgw, spoke):
+    arn = share(ram, tgw, principals=(SPOKE, "333333333333"))["resourceShareArn"]
+    [invitation] = spoke["ram"].get_resource_share_invitations()["resourceShareInvitations"]
+    spoke["ram"].reject_resource_share_invitation(resourceShareInvitationArn=invitation["resourceShareInvitationArn"])
+    assert principal_states(ram) == [(SPOKE, "FAILED"), ("333333333333", "ASSOCIATING")]
+    ram.disassociate_resource_share(resourceShareArn=arn, principals=["333333333333"])
+    assert principal_states(ram) == [(SPOKE, "FAILED"), ("333333333333", "DISASSOCIATED")]
+
+
+def test_inside_an_organization_the_share_arrives_without_invitation(ram, tgw, spoke, admin):
+    admin.config(aws_organization_accounts=[HUB, SPOKE])
+    created = share(ram, tgw, allow_external=False)  # the spoke is no external principal
+    assert spoke["ram"].get_resource_share_invitations()["resourceShareInvitations"] == []
+    assert principal_states(ram) == [(SPOKE, "ASSOCIATED")]
+    assert ram.list_principals(resourceOwner="SELF")["principals"][0]["external"] is False
+    [seen] = spoke["ram"].get_resource_shares(resourceOwner="OTHER-ACCOUNTS")["resourceShares"]
+    assert seen["resourceShareArn"] == created["resourceShareArn"]
+    assert [t["TransitGatewayId"] for t in spoke["ec2"].describe_transit_gateways()["TransitGateways"]] == [
+        tgw["TransitGatewayId"]]
+    assert spoke_attach(spoke, tgw)["State"] == "pendingAcceptance"  # the hub still accepts attachments
+
+
+def test_invitations_and_shares_become_visible_after_the_delay(ram, tgw, spoke, admin):
+    admin.config(ram_visibility_delay=1.5)
+    share(ram, tgw)
+    assert spoke["ram"].get_resource_share_invitations()["resourceShareInvitations"] == []
+    time.sleep(1.6)
+    assert accept(spoke)["status"] == "ACCEPTED"
+
+
+def test_inside_an_organization_the_share_is_associating_until_visible(ram, tgw, spoke, admin):
+    admin.config(aws_organization_accounts=[HUB, SPOKE], ram_visibility_delay=1.5)
+    share(ram, tgw)
+    assert principal_states(ram) == [(SPOKE, "ASSOCIATING")]
+    assert spoke["ec2"].describe_transit_gateways()["TransitGateways"] == []
+    time.sleep(1.6)
+    assert principal_states(ram) == [(SPOKE, "ASSOCIATED")]
+    assert len(spoke["ec2"].describe_transit_gateways()["TransitGateways"]) == 1

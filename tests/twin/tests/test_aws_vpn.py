@@ -246,3 +246,19 @@ def test_modify_validates_like_create(ec2, tgw, cgw):
     error = error_of(ec2.modify_vpn_tunnel_options, VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress="1.2.3.4",
                      TunnelOptions={"PreSharedKey": "Another_123"})
     assert error["Code"] == "InvalidParameterValue"
+
+
+def test_a_customer_gateway_in_use_cannot_be_deleted_until_its_connection_is_deleted(ec2, tgw, cgw, admin):
+    vpn = ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw["CustomerGatewayId"],
+                                    TransitGatewayId=tgw["TransitGatewayId"])["VpnConnection"]
+    with pytest.raises(ClientError) as caught:
+        ec2.delete_customer_gateway(CustomerGatewayId=cgw["CustomerGatewayId"])
+    assert caught.value.response["Error"] == {"Code": "IncorrectState", "Message": "The customer gateway is in use."}
+    admin.config(latency_scale=1)
+    ec2.delete_vpn_connection(VpnConnectionId=vpn["VpnConnectionId"])
+    with pytest.raises(ClientError):  # still deleting
+        ec2.delete_customer_gateway(CustomerGatewayId=cgw["CustomerGatewayId"])
+    admin.config(latency_scale=0)
+    ec2.delete_customer_gateway(CustomerGatewayId=cgw["CustomerGatewayId"])
+    [gone] = ec2.describe_customer_gateways(CustomerGatewayIds=[cgw["CustomerGatewayId"]])["CustomerGateways"]
+    assert gone["State"] == "deleted"

@@ -138,3 +138,33 @@ def test_gcp_learns_the_tgw_routes_but_never_its_own_subnets_back(ec2, compute, 
     status = compute.routers().getRouterStatus(project=t.project, region=t.region, router=t.router).execute()
     learned = {p["name"]: p.get("numLearnedRoutes") for p in status["result"]["bgpPeerStatus"]}
     assert learned == {f"peer-{t.tunnel_name(i)}": (0 if i < 2 else 1) for i in range(4)}
+
+
+def learned_by_gcp(compute, t: Topology) -> set[str]:
+    result = compute.routers().getRouterStatus(project=t.project, region=t.region, router=t.router).execute()
+    return {r["destRange"] for r in result["result"].get("bestRoutesForRouter", [])}
+
+
+def test_gcp_learns_exactly_the_table_associated_with_the_vpn_attachments(ec2, compute, topology):
+    """The TGW advertises over a VPN attachment the routes of the route table associated with it (AWS Transit
+    Gateway "Route tables"): a spoke CIDR reaches the Cloud Router only once it propagates into that table."""
+    t = topology
+    vpc = ec2.create_vpc(CidrBlock="10.80.0.0/16")["Vpc"]
+    subnet = ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.80.0.0/24")["Subnet"]
+    spoke = ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=t.tgw_id, VpcId=vpc["VpcId"], SubnetIds=[
+        subnet["SubnetId"]])["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    assert "10.80.0.0/16" in learned_by_gcp(compute, t)  # default table: VPN and VPC attachments share it
+    vpn_table = ec2.create_transit_gateway_route_table(TransitGatewayId=t.tgw_id)["TransitGatewayRouteTable"][
+        "TransitGatewayRouteTableId"]
+    vpn_attachments = [a["TransitGatewayAttachmentId"] for a in ec2.describe_transit_gateway_attachments(
+        Filters=[{"Name": "resource-type", "Values": ["vpn"]}, {"Name": "transit-gateway-id", "Values": [t.tgw_id]}]
+    )["TransitGatewayAttachments"]]
+    for attachment in vpn_attachments:
+        ec2.disassociate_transit_gateway_route_table(TransitGatewayAttachmentId=attachment,
+                                                     TransitGatewayRouteTableId=t.route_table_id)
+        ec2.associate_transit_gateway_route_table(TransitGatewayAttachmentId=attachment,
+                                                  TransitGatewayRouteTableId=vpn_table)
+    assert learned_by_gcp(compute, t) == set()  # the new table is empty
+    ec2.enable_transit_gateway_route_table_propagation(TransitGatewayAttachmentId=spoke,
+                                                       TransitGatewayRouteTableId=vpn_table)
+    assert learned_by_gcp(compute, t) == {"10.80.0.0/16"}
