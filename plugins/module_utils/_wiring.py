@@ -575,7 +575,8 @@ def rotation_plan(aws_tunnels: list[dict], aws_connections: list[dict], aws_pend
     A tunnel is up when AWS telemetry says UP, its GCP tunnel is ESTABLISHED and its BGP session UP. A down tunnel
     whose GCP side lags what AWS holds (or whose connection is being modified) is a step left half done by an
     interrupted run: it goes first. Any other down tunnel refuses the plan (``refusal``) unless ``force``
-    (then ``risk`` says what that costs, and its step does not wait for it to come back). The remaining steps alternate the GCP HA interfaces: 0, 2, 1, 3.
+    (then ``risk`` says what that costs, and its step does not wait for it to come back). The remaining steps
+    alternate the GCP HA interfaces: 0, 2, 1, 3.
 
     Returns ``{steps, tunnels, refusal, risk, target_aws_tunnels}``; ``steps`` and ``tunnels`` hold no key,
     ``target_aws_tunnels`` (the AWS fact once every step is done, for check mode) does.
