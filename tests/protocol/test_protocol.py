@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from protocol.driver import REPORT, ROOT, feed, playbook, sandbox
+from protocol.driver import REPORT, feed, playbook, sandbox
 from protocol.readback import COMPUTE, Proposals
 
 EXPECTED_TUNNELS = 4
