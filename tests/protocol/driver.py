@@ -72,17 +72,18 @@ def forget(admin_url: str) -> None:
 @contextlib.contextmanager
 def following(lab: Lab, read, admin_url: str, every: float = 0.3):
     """While the block runs (a playbook changing the clouds), every ``every`` s: read both clouds back
-    (``read(known)``), make each charon follow what its own cloud holds (``Lab.follow``: only the tunnels that
-    changed) and feed the states strongSwan and FRR then report to the twin, so the playbook's own waits see
-    real negotiation. One round runs before the block. Yields the rounds: (time, tunnels changed, {tunnel:
-    GCP status fed}); a round whose read failed (a resource caught mid-change) records the error and is retried."""
+    (``read(known, cache)``: gateways, networks and subnetworks once), make each charon follow what its own cloud
+    holds (``Lab.follow``: only the tunnels that changed) and feed the states strongSwan and FRR then report to the
+    twin, so the playbook's own waits see real negotiation. One round runs before the block. Yields the rounds
+    (time, tunnels changed, {tunnel: GCP status fed}) and the errors of rounds whose read failed (a resource
+    caught mid-change; the next round reads again)."""
     rounds: list = []
     errors: list[str] = []
-    stop = threading.Event()
+    stop, cache = threading.Event(), {}
 
     def round_once() -> None:
         started = time.monotonic()
-        changed = lab.follow(read(lab.config))
+        changed = lab.follow(read(lab.config, cache))
         states = lab.states()
         feed(admin_url, lab.config, states)
         rounds.append((started, changed, {s.name: s.gcp_status for s in states}))
