@@ -63,9 +63,9 @@ def read(site, ec2, gcp):
     """A function reading both clouds back (again after a test changed one of them)."""
     settings = sandbox()
 
-    def read_back() -> readback.Config:
+    def read_back(known: readback.Config | None = None, cache: dict | None = None) -> readback.Config:
         return readback.read(ec2, gcp, settings["gcp_project"], settings["gcp_region"],
-                             tgw_name=settings["name"])
+                             tgw_name=settings["name"], known=known, cache=cache)
 
     return read_back
 

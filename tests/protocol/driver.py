@@ -4,11 +4,15 @@ collection's own verify reports real negotiation (``POST /_twin/observed``, test
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
+
 import requests
 import yaml
 from integration.ansible_run import ROOT, run_playbook
 
-from protocol.lab import TunnelState
+from protocol.lab import Lab, TunnelState
 from protocol.readback import Config
 
 INVENTORY = ROOT / "inventories/sandbox"
@@ -18,10 +22,14 @@ REPORT: list[str] = []
 
 
 def playbook(tmp_path, name: str, **extra) -> dict:
-    """Run one of the collection's playbooks on the sandbox inventory; {host: (failures, changed)}."""
+    """Run one of the collection's playbooks on the sandbox inventory; {host: (failures, changed)}, and under
+    "failed" the messages of the tasks that failed."""
     report = run_playbook(ROOT / "playbooks" / name, tmp_path=tmp_path, inventory=str(INVENTORY),
                           extra_vars={**FAST_VERIFY, **extra})
-    return {host: (s["failures"], s["changed"]) for host, s in report["stats"].items()}
+    stats = {host: (s["failures"], s["changed"]) for host, s in report["stats"].items()}
+    failed = [f"{task['task']['name']} on {host}: {result.get('msg')}" for play in report["plays"]
+              for task in play["tasks"] for host, result in task["hosts"].items() if result.get("failed")]
+    return {**stats, "failed": failed} if failed else stats
 
 
 def sandbox() -> dict:
@@ -59,3 +67,62 @@ def feed(admin_url: str, config: Config, states: list[TunnelState]) -> dict:
 def forget(admin_url: str) -> None:
     """The daemons are gone: the twin goes back to comparing both clouds' fields."""
     _observed(admin_url, "DELETE")
+
+
+@contextlib.contextmanager
+def following(lab: Lab, read, admin_url: str, every: float = 0.3):
+    """While the block runs (a playbook changing the clouds), every ``every`` s: read both clouds back
+    (``read(known, cache)``: gateways, networks and subnetworks once), make each charon follow what its own cloud
+    holds (``Lab.follow``: only the tunnels that changed) and feed the states strongSwan and FRR then report to the
+    twin, so the playbook's own waits see real negotiation. One round runs before the block. Yields the rounds
+    (time, tunnels changed, {tunnel: GCP status fed}) and the errors of rounds whose read failed (a resource
+    caught mid-change; the next round reads again)."""
+    rounds: list = []
+    errors: list[str] = []
+    stop, cache = threading.Event(), {}
+
+    def round_once() -> None:
+        started = time.monotonic()
+        changed = lab.follow(read(lab.config, cache))
+        states = lab.states()
+        feed(admin_url, lab.config, states)
+        rounds.append((started, changed, {s.name: s.gcp_status for s in states}))
+
+    def loop() -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                round_once()
+            except (requests.RequestException, RuntimeError, KeyError, IndexError) as exc:
+                errors.append(f"{type(exc).__name__}: {exc}"[:300])
+            stop.wait(max(0.0, every - (time.monotonic() - started)))
+
+    round_once()
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield rounds, errors
+    finally:
+        stop.set()
+        thread.join()
+
+
+@contextlib.contextmanager
+def sampling(lab: Lab, every: float = 0.25):
+    """``lab.states()`` every ``every`` s while the block runs; yields the list of (time, states)."""
+    samples: list = []
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            samples.append((started, lab.states()))
+            stop.wait(max(0.0, every - (time.monotonic() - started)))
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield samples
+    finally:
+        stop.set()
+        thread.join()

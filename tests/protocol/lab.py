@@ -102,7 +102,8 @@ class TunnelState:
 
 class Lab:
     """Both namespaces and their daemons. ``start(config)`` brings everything up; ``load(config)`` restarts
-    both charons with another configuration (bgpd keeps running and reconnects); ``close()`` ends it all."""
+    both charons with another configuration (bgpd keeps running and reconnects); ``follow(config)`` reloads only
+    the tunnels that changed; ``close()`` ends it all."""
 
     def __init__(self):
         tag = os.getpid()
@@ -112,6 +113,8 @@ class Lab:
         self.charon: dict[str, subprocess.Popen] = {}
         self.bgpd: dict[str, subprocess.Popen] = {}
         self.config: Config | None = None
+        self.loaded: dict[str, dict[str, End]] = {}  # side -> tunnel name -> the End its charon holds
+        self.marks: dict[str, dict[str, int]] = {}  # tunnel name -> side -> log length when it was last reloaded
         self.starts = 0
         self.implemented: set[str] | None = None
 
@@ -212,7 +215,35 @@ class Lab:
             if self.implemented is None:
                 self.implemented = implemented_keywords(self.swanctl(side, "--list-algs"))
             self.swanctl(side, "--load-all", "--file", str(self._swanctl_conf(side, getattr(config, side))))
-        self.config = config
+            self.loaded[side] = {e.name: e for e in getattr(config, side)}
+        self.config, self.marks = config, {}
+
+    def follow(self, config: Config) -> list[str]:
+        """Make each charon hold what its own cloud holds now, touching only the tunnels that changed on either
+        side: reload both charons' connections and keys (``--load-creds``/``--load-conns`` unload what is gone),
+        end the changed tunnels' SAs and initiate them again from GCP's end when both ends exist. ``config`` may
+        lack an end (a GCP tunnel being replaced): that end is unloaded. bgpd needs nothing (same sessions).
+        Returns the names of the tunnels changed."""
+        changed = set()
+        for side in SIDES:
+            ends = {e.name: e for e in getattr(config, side)}
+            names = {n for n in ends.keys() | self.loaded[side].keys() if ends.get(n) != self.loaded[side].get(n)}
+            if names:
+                conf = str(self._swanctl_conf(side, tuple(ends.values())))
+                self.swanctl(side, "--load-creds", "--file", conf)
+                self.swanctl(side, "--load-conns", "--file", conf)
+                self.loaded[side] = ends
+                changed |= names
+        for name in sorted(changed):
+            self.marks[name] = {side: len(self.log(side)) for side in SIDES}
+            for side in SIDES:
+                self.swanctl(side, "--terminate", "--ike", name, "--force", check=False)
+            if all(name in self.loaded[side] for side in SIDES):
+                self.swanctl("gcp", "--initiate", "--child", name, "--timeout", "1", check=False)
+        # Names and addresses for the states: what the clouds hold, or the last known end while one is absent.
+        self.config = Config(*(tuple(next((e for e in getattr(config, side) if e.name == old.name), old)
+                                     for old in getattr(self.config, side)) for side in SIDES))
+        return sorted(changed)
 
     # ---- FRR ----
 
@@ -283,8 +314,11 @@ class Lab:
         return path.read_text() if path.exists() else ""
 
     def failure(self, name: str) -> str | None:
-        """The GCP status a failure charon logged for this tunnel maps to (either side's log)."""
-        lines = [line for side in SIDES for line in self.log(side).splitlines() if f"<{name}|" in line]
+        """The GCP status a failure charon logged for this tunnel maps to (either side's log, since the
+        tunnel was last reloaded)."""
+        marks = self.marks.get(name, {})
+        lines = [line for side in SIDES for line in self.log(side)[marks.get(side, 0):].splitlines()
+                 if f"<{name}|" in line]
         return next((status for text, status in FAILURES for line in lines if text in line), None)
 
     def _bgp(self, side: str) -> tuple[dict, dict]:

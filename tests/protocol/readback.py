@@ -113,9 +113,14 @@ class Config:
 # ---- GCP ----------------------------------------------------------------------------------------
 
 
-def _get(session, url: str) -> dict:
+def _get(session, url: str, cache: dict | None = None) -> dict:
+    """GET one resource; with ``cache``, a resource read before is not read again."""
+    if cache is not None and url in cache:
+        return cache[url]
     response = session.get(url, timeout=30)
     response.raise_for_status()
+    if cache is not None:
+        cache[url] = response.json()
     return response.json()
 
 
@@ -124,18 +129,18 @@ def _self(url: str) -> str:
     return COMPUTE + url.split("/compute/v1", 1)[1]
 
 
-def gcp_advertised(session, router: dict, peer: dict | None) -> list[str]:
+def gcp_advertised(session, router: dict, peer: dict | None, cache: dict | None = None) -> list[str]:
     """What the Cloud Router advertises over one session: a CUSTOM peer overrides the router; DEFAULT is every
     subnet of the network, only the router's region under REGIONAL dynamic routing (Google "Advertised routes")."""
     source = peer if peer and peer.get("advertiseMode") == "CUSTOM" else router.get("bgp", {})
     ranges = [r["range"] for r in source.get("advertisedIpRanges", [])]
     if source.get("advertiseMode", "DEFAULT") == "CUSTOM" and "ALL_SUBNETS" not in source.get("advertisedGroups", []):
         return ranges
-    network = _get(session, _self(router["network"]))
+    network = _get(session, _self(router["network"]), cache)
     region = router["region"].rsplit("/", 1)[1]
     regional = network.get("routingConfig", {}).get("routingMode", "REGIONAL") == "REGIONAL"
     # Network.subnetworks lists every subnetwork's URL; the region is part of it.
-    own = [_get(session, _self(url))["ipCidrRange"] for url in network.get("subnetworks", [])
+    own = [_get(session, _self(url), cache)["ipCidrRange"] for url in network.get("subnetworks", [])
            if not regional or f"/regions/{region}/" in url]
     return sorted(own) + ranges
 
@@ -146,25 +151,33 @@ def twin_secret_hash(secret: str) -> str:
     return base64.b64encode(hashlib.sha256(secret.encode()).digest()[:21]).decode()
 
 
-def read_gcp(session, project: str, region: str, router_name: str, aws_keys: dict) -> tuple[list[End], list[str]]:
+def read_gcp(session, project: str, region: str, router_name: str, aws_keys: dict,
+             known_keys: dict | None = None, cache: dict | None = None) -> tuple[list[End], list[str]]:
     """One End per tunnel linked to the router's BGP interfaces; ``aws_keys`` maps an AWS outside IP to the key
-    AWS holds, to recognise GCP's key by its hash (a key GCP does not match gets a stand-in that differs)."""
+    AWS holds, ``known_keys`` to the key GCP held before (the driver's last read), to recognise GCP's key by its
+    hash (a key GCP matches with neither gets a stand-in that differs). A tunnel being replaced (deleted, not yet
+    created again) has no End. ``cache``: gateways, networks and subnetworks read before are not read again."""
     base = f"{COMPUTE}/projects/{project}/regions/{region}"
     router = _get(session, f"{base}/routers/{router_name}")
     interfaces = {i["name"]: i for i in router.get("interfaces", [])}
     ends, ranges = [], set()
     for peer in router.get("bgpPeers", []):
         interface = interfaces[peer["interfaceName"]]
-        tunnel = _get(session, _self(interface["linkedVpnTunnel"]))
-        gateway = _get(session, _self(tunnel["vpnGateway"]))
+        response = session.get(_self(interface["linkedVpnTunnel"]), timeout=30)
+        if response.status_code == 404:
+            continue
+        response.raise_for_status()
+        tunnel = response.json()
+        gateway = _get(session, _self(tunnel["vpnGateway"]), cache)
         local_ip = next(i["ipAddress"] for i in gateway["vpnInterfaces"]
                         if i["id"] == tunnel.get("vpnGatewayInterface", 0))
-        external = _get(session, _self(tunnel["peerExternalGateway"]))
+        external = _get(session, _self(tunnel["peerExternalGateway"]), cache)
         index = tunnel.get("peerExternalGatewayInterface", 0)
         remote_ip = next(i["ipAddress"] for i in external["interfaces"] if i.get("id", 0) == index)
         aws_key = aws_keys.get(remote_ip, "")
-        psk = aws_key if twin_secret_hash(aws_key) == tunnel.get("sharedSecretHash") else f"not-{aws_key}"
-        networks = gcp_advertised(session, router, peer)
+        psk = next((key for key in (aws_key, (known_keys or {}).get(remote_ip))
+                    if key and twin_secret_hash(key) == tunnel.get("sharedSecretHash")), f"not-{aws_key}")
+        networks = gcp_advertised(session, router, peer, cache)
         ranges.update(networks)
         ends.append(End(
             side="gcp", name=f"t{index}", local_ip=local_ip, remote_ip=remote_ip, psk=psk,
@@ -221,14 +234,16 @@ def _aws_end(option: dict, key: str, cgw: dict, tgw_asn: int, networks: list[str
 
 
 def read_aws(ec2, tgw_name: str) -> list[End]:
-    """One End per tunnel of the available VPN connections on the TGW tagged ``tgw_name``. AWS advertises the
-    active routes of the attachment's associated route table, except this attachment's own (AWS Transit
-    Gateway "Route tables")."""
+    """One End per tunnel of the VPN connections on the TGW tagged ``tgw_name`` that are available or modifying
+    (ModifyVpnTunnelOptions applies the new options at once; only the modified tunnel's endpoint is replaced).
+    AWS advertises the active routes of the attachment's associated route table, except this attachment's own
+    (AWS Transit Gateway "Route tables")."""
     tgw = ec2.describe_transit_gateways(Filters=[{"Name": "tag:Name", "Values": [tgw_name]},
                                                  {"Name": "state", "Values": ["available"]}])["TransitGateways"][0]
     tgw_id, asn = tgw["TransitGatewayId"], int(tgw["Options"]["AmazonSideAsn"])
     vpns = ec2.describe_vpn_connections(Filters=[{"Name": "transit-gateway-id", "Values": [tgw_id]},
-                                                 {"Name": "state", "Values": ["available"]}])["VpnConnections"]
+                                                 {"Name": "state", "Values": ["available", "modifying"]}]
+                                        )["VpnConnections"]
     cgws = {c["CustomerGatewayId"]: c for c in ec2.describe_customer_gateways(
         CustomerGatewayIds=[v["CustomerGatewayId"] for v in vpns])["CustomerGateways"]}
     ends = []
@@ -249,13 +264,18 @@ def read_aws(ec2, tgw_name: str) -> list[End]:
 
 
 def read(ec2, session, project: str, region: str, router_name: str = "cr-aws",
-         tgw_name: str = "cloudbridge-hybrid-vpn") -> Config:
+         tgw_name: str = "cloudbridge-hybrid-vpn", known: Config | None = None, cache: dict | None = None) -> Config:
     """Both sides; each AWS end takes the name of the GCP end facing it (its outside IP is that end's peer).
     Routes AWS learned from the Cloud Router carry the router's ASN when AWS re-advertises them, and the router
-    drops them (BGP loop detection, RFC 4271 9.1.2): they are left out of what AWS advertises."""
+    drops them (BGP loop detection, RFC 4271 9.1.2): they are left out of what AWS advertises. ``known``: an
+    earlier read (the protocol driver following a change), whose GCP keys are recognised too and whose names
+    the AWS ends keep while the GCP tunnel facing them is being replaced; ``cache``: what a change of keys, inside
+    addresses or proposals leaves alone (gateways, networks, subnetworks) is read once."""
     by_ip = {e.local_ip: e for e in read_aws(ec2, tgw_name)}
-    gcp, ranges = read_gcp(session, project, region, router_name, {ip: e.psk for ip, e in by_ip.items()})
-    aws = [dataclasses.replace(by_ip[g.remote_ip], name=g.name,
-                               networks=tuple(n for n in by_ip[g.remote_ip].networks if n not in ranges))
-           for g in gcp if g.remote_ip in by_ip]
+    gcp, ranges = read_gcp(session, project, region, router_name, {ip: e.psk for ip, e in by_ip.items()},
+                           {e.remote_ip: e.psk for e in known.gcp} if known else None, cache)
+    names = {e.local_ip: e.name for e in known.aws} if known else {}
+    names.update({g.remote_ip: g.name for g in gcp})
+    aws = [dataclasses.replace(by_ip[ip], name=name, networks=tuple(n for n in by_ip[ip].networks if n not in ranges))
+           for ip, name in sorted(names.items(), key=lambda item: item[1]) if ip in by_ip]
     return Config(tuple(gcp), tuple(aws))
