@@ -72,7 +72,7 @@ tunnels:
       connection by outside IP), each with C(vpn_connection_id), C(customer_gateway_id), C(transit_gateway_id),
       C(outside_ip), C(inside_cidr), C(aws_inside_ip) (network + 1), C(cgw_inside_ip) (network + 2),
       C(pre_shared_key) (V(null) unless O(include_pre_shared_keys)), C(amazon_side_asn), C(customer_gateway_asn),
-      C(gcp_interface) and C(peer_interface).
+      C(gcp_interface) and C(peer_interface). Empty when no VPN connection exists.
   returned: when O(gcp_interface_ips) is set
   type: list
   elements: dict
@@ -123,6 +123,8 @@ class VpnConnectionInfo:
         return result
 
     def tunnels(self, connections: list[dict]) -> list[dict]:
+        if not connections:  # nothing built yet (e.g. an adopted TGW before its first run): no tunnel to match
+            return []
         try:
             ips = wiring.validate_gcp_interface_ips(self.params["gcp_interface_ips"])
             cgw_ids = sorted({c["CustomerGatewayId"] for c in connections})

@@ -65,6 +65,12 @@ def test_the_four_tunnels_follow_the_gcp_interfaces_and_outside_ip_order(ec2, pa
     assert ec2.mutations() == []
 
 
+def test_a_tgw_with_no_connection_yet_has_no_tunnels(ec2):
+    # An adopted Transit Gateway before the first run: nothing to match, nothing to fail on.
+    result = run_module(mod, {"transit_gateway_id": TGW, "gcp_interface_ips": IPS})
+    assert (result["vpn_connections"], result["tunnels"]) == ([], [])
+
+
 def test_a_passed_amazon_side_asn_is_returned_without_reading_the_tgw(ec2, pair):
     result = run_module(mod, {"transit_gateway_id": TGW, "gcp_interface_ips": IPS, "amazon_side_asn": 64600})
     assert {t["amazon_side_asn"] for t in result["tunnels"]} == {64600}
