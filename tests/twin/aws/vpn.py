@@ -8,6 +8,7 @@ shared/reference/api-samples.md §1-2, cited per rule below as "model" or "§n".
 from __future__ import annotations
 
 import ipaddress
+import json
 import random
 import string
 
@@ -19,6 +20,7 @@ from moto.ec2.models.vpn_connections import VPNConnection, VPNConnectionBackend
 from moto.ec2.models.vpn_gateway import VpnGatewayBackend
 from moto.ec2.responses.vpn_connections import VPNConnections
 from moto.ec2.utils import add_tag_specification, random_vpn_connection_id
+from moto.secretsmanager.models import secretsmanager_backends
 
 from twin import link
 from twin.aws.common import all_ec2_backends, ec2_error, set_phases, tgw_not_found, timed_state, with_filters
@@ -61,6 +63,16 @@ INT_OPTIONS = {  # response name, default
     "ReplayWindowSize": ("ReplayWindowSize", 1024),
     "DPDTimeoutSeconds": ("DpdTimeoutSeconds", 30),
 }
+# CreateVpnConnection / ModifyVpnTunnelOptions PreSharedKeyStorage (model: "Valid values are Standard (stored in the
+# Site-to-Site VPN service) or SecretsManager (stored in Amazon Web Services Secrets Manager)").
+KEY_STORAGES = ("Standard", "SecretsManager")
+# The secret the VPN service creates for a connection: name prefix "s2svpn!" and owning service s2svpn (AWS managed
+# policy for the Site-to-Site VPN service role: Resource "secret:s2svpn!*", tag aws:secretsmanager:owningService
+# s2svpn; ARN observed "...:secret:s2svpn-preprod!vpn-0074cc1c3ce9a041e-1Skga6-pevysO", AWS networking blog on
+# PSKs in Secrets Manager). The secret value's layout is not public: the twin stores a JSON object of outside IP
+# -> key (twin invention [unconfirmed]).
+SECRET_PREFIX = "s2svpn!"
+REDACTED = "REDACTED"
 PASSTHROUGH_OPTIONS = ("LogOptions", "EnableTunnelLifecycleControl", "TunnelInsideIpv6Cidr",
                        "Phase1AdditionalKeyExchanges", "Phase2AdditionalKeyExchanges")
 
@@ -180,6 +192,8 @@ class TwinVpnConnection(VPNConnection):
         self.created = utcnow()
         self.routes: list = []
         self.modifying_ip: str | None = None  # the tunnel of the last ModifyVpnTunnelOptions
+        self.pre_shared_key_arn: str | None = None  # PreSharedKeyArn: the connection's secret, once one exists
+        self.secret_tunnels: set[str] = set()  # outside IPs of the tunnels whose key lives in that secret
         self.add_tags(tags or {})
         self.connection_options = {k: v for k, v in options.items() if k != "TunnelOptions"}
         set_phases(self, CREATE_PHASES)
@@ -231,7 +245,12 @@ class TwinVpnConnection(VPNConnection):
         defaults = {"EnableAcceleration": False, "StaticRoutesOnly": False, "LocalIpv4NetworkCidr": "0.0.0.0/0",
                     "RemoteIpv4NetworkCidr": "0.0.0.0/0", "OutsideIpAddressType": "PublicIpv4",
                     "TunnelInsideIpVersion": "ipv4"}
-        return {**defaults, **self.connection_options, "TunnelOptions": self.ordered_tunnels()}
+        # A tunnel whose key is in Secrets Manager carries no PreSharedKey (batfish/batfish #10169, quoting the
+        # Site-to-Site VPN guide: "The pre-shared key is removed from the Site-to-Site VPN service").
+        tunnels = [{k: v for k, v in t.items()
+                    if k != "PreSharedKey" or t["OutsideIpAddress"] not in self.secret_tunnels}
+                   for t in self.ordered_tunnels()]
+        return {**defaults, **self.connection_options, "TunnelOptions": tunnels}
 
     @property
     def vgw_telemetry(self) -> list[dict]:
@@ -250,7 +269,8 @@ class TwinVpnConnection(VPNConnection):
         if self.state in ("deleting", "deleted"):
             return None
         cgw = self.ec2_backend.customer_gateways[self.customer_gateway_id]
-        tunnels = "".join(_xml_tunnel(t, cgw, amazon_side_asn(self)) for t in self.ordered_tunnels())
+        tunnels = "".join(_xml_tunnel(t, cgw, amazon_side_asn(self), t["OutsideIpAddress"] in self.secret_tunnels)
+                          for t in self.ordered_tunnels())
         return ('<?xml version="1.0" encoding="UTF-8"?>\n'
                 f'<vpn_connection id="{self.id}">\n'
                 f"  <customer_gateway_id>{self.customer_gateway_id}</customer_gateway_id>\n"
@@ -258,9 +278,11 @@ class TwinVpnConnection(VPNConnection):
                 f"  <vpn_connection_type>ipsec.1</vpn_connection_type>\n{tunnels}</vpn_connection>\n")
 
 
-def _xml_tunnel(tunnel: dict, cgw, aws_asn: int) -> str:
+def _xml_tunnel(tunnel: dict, cgw, aws_asn: int, in_secret: bool = False) -> str:
     """One <ipsec_tunnel> of the generic configuration (§1.4): AWS side = network+1, customer = network+2;
-    IKE/IPsec blocks always show the legacy defaults and are not regenerated on modify (aws-cli #9421)."""
+    IKE/IPsec blocks always show the legacy defaults and are not regenerated on modify (aws-cli #9421). A key kept
+    in Secrets Manager reads REDACTED (terraform-provider-aws PR #42819: tunnel1_preshared_key, read from this
+    XML, "is returned as REDACTED when preshared_key_storage is set to SecretsManager")."""
     network = ipaddress.ip_network(tunnel["TunnelInsideCidr"])
 
     def side(outside_ip, inside_ip, asn):
@@ -278,7 +300,7 @@ def _xml_tunnel(tunnel: dict, cgw, aws_asn: int) -> str:
             "    <ike><authentication_protocol>sha1</authentication_protocol>"
             "<encryption_protocol>aes-128-cbc</encryption_protocol><lifetime>28800</lifetime>"
             "<perfect_forward_secrecy>group2</perfect_forward_secrecy><mode>main</mode>"
-            f"<pre_shared_key>{tunnel['PreSharedKey']}</pre_shared_key></ike>\n"
+            f"<pre_shared_key>{REDACTED if in_secret else tunnel['PreSharedKey']}</pre_shared_key></ike>\n"
             "    <ipsec><protocol>esp</protocol><authentication_protocol>hmac-sha1-96</authentication_protocol>"
             "<encryption_protocol>aes-128-cbc</encryption_protocol><lifetime>3600</lifetime>"
             "<perfect_forward_secrecy>group2</perfect_forward_secrecy><mode>tunnel</mode>"
@@ -320,8 +342,43 @@ def aws_tunnel_views(conn, advertised: tuple = ()) -> list[AwsTunnel]:
             for t in conn.ordered_tunnels()]
 
 
+def _check_storage(value) -> None:
+    if value is not None and value not in KEY_STORAGES:
+        raise _invalid("PreSharedKeyStorage", value, f"Valid values are {', '.join(KEY_STORAGES)}.")
+
+
+def store_keys(conn, storage: str | None, outside_ips) -> None:
+    """Apply a PreSharedKeyStorage to some tunnels (all of them at creation, one with ModifyVpnTunnelOptions), then
+    write the keys of every tunnel kept in Secrets Manager into the connection's secret. SecretsManager: "The
+    pre-shared key is removed from the Site-to-Site VPN service. A new Secrets Manager secret is created, if one
+    doesn't already exist. The new pre-shared key is stored in Secrets Manager" (Site-to-Site VPN guide,
+    enhanced-security-storage, quoted in batfish/batfish #10169); Standard moves it back into the service (the
+    secret is kept; terraform-provider-aws PR #42819: PreSharedKeyArn may stay set with Standard storage)."""
+    if storage == "SecretsManager":
+        conn.secret_tunnels |= set(outside_ips)
+    elif storage == "Standard":
+        conn.secret_tunnels -= set(outside_ips)
+    if not conn.secret_tunnels:
+        return
+    backend = secretsmanager_backends[conn.ec2_backend.account_id][conn.ec2_backend.region_name]
+    value = json.dumps({t["OutsideIpAddress"]: t["PreSharedKey"] for t in conn.tunnels
+                        if t["OutsideIpAddress"] in conn.secret_tunnels})
+    if conn.pre_shared_key_arn is None:
+        suffix = "".join(random.choices(string.ascii_letters + string.digits, k=6))
+        created = backend.create_secret(name=f"{SECRET_PREFIX}{conn.id}-{suffix}", secret_string=value,
+                                        secret_binary=None, description=f"Pre-shared keys of {conn.id}",
+                                        tags=[{"Key": "aws:secretsmanager:owningService", "Value": "s2svpn"}],
+                                        kms_key_id=None, client_request_token=None, replica_regions=[],
+                                        force_overwrite=False)
+        conn.pre_shared_key_arn = json.loads(created)["ARN"]
+    else:
+        backend.put_secret_value(secret_id=conn.pre_shared_key_arn, secret_string=value, secret_binary=None,
+                                 client_request_token=None, version_stages=["AWSCURRENT"])
+
+
 def create_vpn_connection(self, vpn_conn_type, customer_gateway_id, vpn_gateway_id=None, transit_gateway_id=None,
-                          tags=None, options=None):
+                          tags=None, options=None, pre_shared_key_storage=None):
+    _check_storage(pre_shared_key_storage)
     if vpn_gateway_id and transit_gateway_id:
         raise ec2_error("InvalidParameterValue",  # §2.3 observed
                         "The request must not contain both parameter vpnGatewayId and transitGatewayId")
@@ -338,6 +395,7 @@ def create_vpn_connection(self, vpn_conn_type, customer_gateway_id, vpn_gateway_
         raise ec2_error("AsnConflict", f"The ASN of the specified customer gateway and {kind} gateway are the same.")
     conn = TwinVpnConnection(self, random_vpn_connection_id(), customer_gateway_id, vpn_gateway_id,
                              transit_gateway_id, tags, options or {})
+    store_keys(conn, pre_shared_key_storage, [t["OutsideIpAddress"] for t in conn.tunnels])
     self.vpn_connections[conn.id] = conn
     return conn
 
@@ -360,7 +418,8 @@ def delete_vpn_connection(self, vpn_connection_id):
     return conn
 
 
-def modify_vpn_tunnel_options(self, vpn_connection_id, outside_ip, spec):
+def modify_vpn_tunnel_options(self, vpn_connection_id, outside_ip, spec, pre_shared_key_storage=None):
+    _check_storage(pre_shared_key_storage)
     conn = _get_connection(self, vpn_connection_id)
     if conn.state != "available":
         # Twin invention (no public text, api-samples §2.3 / §6.2): one modification at a time.
@@ -382,6 +441,8 @@ def modify_vpn_tunnel_options(self, vpn_connection_id, outside_ip, spec):
         tunnel["TunnelInsideCidr"] = _check_inside_cidr(spec["TunnelInsideCidr"], others)
     # In place: same connection id, same outside IP (cloud-constraints.md); modifying -> available (§1.8).
     conn.tunnels[index] = tunnel
+    # A new key of a tunnel kept in Secrets Manager is written to the connection's secret by the service itself.
+    store_keys(conn, pre_shared_key_storage, [outside_ip])
     # Only this tunnel goes out of service while the connection is modifying (link.in_service).
     conn.modifying_ip = outside_ip
     set_phases(conn, MODIFY_PHASES)
@@ -394,7 +455,8 @@ def _create_vpn_connection_response(self):
     conn = self.ec2_backend.create_vpn_connection(
         self._get_param("Type"), self._get_param("CustomerGatewayId"),
         vpn_gateway_id=self._get_param("VpnGatewayId"), transit_gateway_id=self._get_param("TransitGatewayId"),
-        tags=add_tag_specification(self._get_param("TagSpecifications", [])), options=self._get_param("Options", {}))
+        tags=add_tag_specification(self._get_param("TagSpecifications", [])), options=self._get_param("Options", {}),
+        pre_shared_key_storage=self._get_param("PreSharedKeyStorage"))
     if conn.transit_gateway_id:
         self.ec2_backend.create_transit_gateway_vpn_attachment(vpn_id=conn.id,
                                                                transit_gateway_id=conn.transit_gateway_id)
@@ -409,7 +471,8 @@ def _delete_vpn_connection_response(self):
 def _modify_vpn_tunnel_options_response(self):
     conn = self.ec2_backend.modify_vpn_tunnel_options(self._get_param("VpnConnectionId"),
                                                       self._get_param("VpnTunnelOutsideIpAddress"),
-                                                      self._get_param("TunnelOptions", {}))
+                                                      self._get_param("TunnelOptions", {}),
+                                                      self._get_param("PreSharedKeyStorage"))
     return ActionResult({"VpnConnection": conn})
 
 

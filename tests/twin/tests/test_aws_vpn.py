@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import time
 import xml.etree.ElementTree as ET
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -262,3 +264,45 @@ def test_a_customer_gateway_in_use_cannot_be_deleted_until_its_connection_is_del
     ec2.delete_customer_gateway(CustomerGatewayId=cgw["CustomerGatewayId"])
     [gone] = ec2.describe_customer_gateways(CustomerGatewayIds=[cgw["CustomerGatewayId"]])["CustomerGateways"]
     assert gone["State"] == "deleted"
+
+
+def test_keys_in_secrets_manager_leave_the_tunnels_and_follow_a_modification(ec2, tgw, cgw, admin):
+    secrets = boto3.session.Session().client("secretsmanager")
+    vpn = ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw["CustomerGatewayId"],
+                                    TransitGatewayId=tgw["TransitGatewayId"], PreSharedKeyStorage="SecretsManager",
+                                    Options={"TunnelOptions": [{"PreSharedKey": "FirstKey_123"}, {}]})["VpnConnection"]
+    arn = vpn["PreSharedKeyArn"]
+    assert re.fullmatch(rf"arn:aws:secretsmanager:[a-z0-9-]+:\d{{12}}:secret:s2svpn!{vpn['VpnConnectionId']}-\S+", arn)
+    conn = describe(ec2, vpn["VpnConnectionId"])
+    assert conn["PreSharedKeyArn"] == arn
+    assert all("PreSharedKey" not in t for t in conn["Options"]["TunnelOptions"])
+    assert [t["psk"] for t in xml_tunnels(conn)[1]] == ["REDACTED", "REDACTED"]
+    keys = json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])
+    assert sorted(keys) == sorted(t["OutsideIpAddress"] for t in conn["Options"]["TunnelOptions"])
+    assert "FirstKey_123" in keys.values()
+    assert {"Key": "aws:secretsmanager:owningService", "Value": "s2svpn"} in secrets.describe_secret(
+        SecretId=arn)["Tags"]
+    admin.config(latency_scale=0)
+    target = conn["Options"]["TunnelOptions"][1]["OutsideIpAddress"]
+    ec2.modify_vpn_tunnel_options(VpnConnectionId=vpn["VpnConnectionId"], VpnTunnelOutsideIpAddress=target,
+                                  TunnelOptions={"PreSharedKey": "NewKey_456"})
+    assert json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])[target] == "NewKey_456"
+    assert "PreSharedKey" not in describe(ec2, vpn["VpnConnectionId"])["Options"]["TunnelOptions"][1]
+
+
+def test_a_standard_connection_moves_one_tunnel_at_a_time_into_secrets_manager(ec2, tgw, cgw, admin):
+    admin.config(latency_scale=0)
+    vpn = create_vpn(ec2, tgw, cgw, [{"PreSharedKey": "Keep_this_1"}, {"PreSharedKey": "Keep_this_2"}])
+    assert "PreSharedKeyArn" not in vpn
+    first, second = (t["OutsideIpAddress"] for t in vpn["Options"]["TunnelOptions"])
+    ec2.modify_vpn_tunnel_options(VpnConnectionId=vpn["VpnConnectionId"], VpnTunnelOutsideIpAddress=first,
+                                  TunnelOptions={}, PreSharedKeyStorage="SecretsManager")
+    conn = describe(ec2, vpn["VpnConnectionId"])
+    by_ip = {t["OutsideIpAddress"]: t for t in conn["Options"]["TunnelOptions"]}
+    assert "PreSharedKey" not in by_ip[first] and by_ip[second]["PreSharedKey"] in ("Keep_this_1", "Keep_this_2")
+    secret = json.loads(boto3.session.Session().client("secretsmanager").get_secret_value(
+        SecretId=conn["PreSharedKeyArn"])["SecretString"])
+    assert list(secret) == [first] and secret[first] in ("Keep_this_1", "Keep_this_2")
+    error = error_of(ec2.modify_vpn_tunnel_options, VpnConnectionId=vpn["VpnConnectionId"],
+                     VpnTunnelOutsideIpAddress=second, TunnelOptions={}, PreSharedKeyStorage="Vault")
+    assert error["Code"] == "InvalidParameterValue" and "PreSharedKeyStorage" in error["Message"]
