@@ -19,6 +19,8 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _wiring as wiring
+
 # AWS's own advice for EC2 throttling: retry with exponential backoff and jitter
 # (EC2 API reference, "Request throttling"); AWSRetry also retries the 5xx codes (InternalError, Unavailable).
 RETRY = AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20)
@@ -60,6 +62,26 @@ class AwsModule(AnsibleAWSModule):
             raise AwsError(action, f"{error.get('Code')}: {error.get('Message')}", e.response) from e
         except botocore.exceptions.BotoCoreError as e:
             raise AwsError(action, e) from e
+
+    def with_stored_keys(self, connections: list[dict]) -> list[dict]:
+        """Described VPN connections with every tunnel's key, wherever AWS keeps it (``_wiring.with_keys``): the keys
+        of tunnels with PreSharedKeyStorage SecretsManager are read from the connection's secret (one read per
+        connection). Never log what this returns."""
+        resolved = []
+        for conn in connections:
+            tunnels = conn.get("Options", {}).get("TunnelOptions", [])
+            arn, keys = conn.get("PreSharedKeyArn"), None
+            action = f"read the pre-shared keys of {conn['VpnConnectionId']} from Secrets Manager"
+            try:
+                if any(wiring.SECRET_MEMBER not in t for t in tunnels):
+                    if not arn:
+                        raise wiring.WiringError("its tunnels carry no key and it has no PreSharedKeyArn")
+                    secret = self.call(action, "get_secret_value", service="secretsmanager", SecretId=arn)
+                    keys = wiring.keys_from_secret(secret.get("SecretString") or "", f"secret {arn}")
+                resolved.append(wiring.with_keys(conn, keys))
+            except wiring.WiringError as e:
+                raise AwsError(action, e) from e
+        return resolved
 
     def amazon_side_asn(self, tgw_id: str | None, known: int | None) -> int | None:
         """The Transit Gateway's Amazon-side ASN: ``known`` when the caller passed it (a role that has just read

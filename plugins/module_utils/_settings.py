@@ -187,6 +187,8 @@ SCHEMA = {
     "inside_cidrs": (lambda n, v: as_list(n, v, lambda n2, c: as_str(n2, c, expected="a /30 CIDR"),
                                           "four /30 CIDRs"), []),
     "pre_shared_keys": (lambda n, v: as_list(n, v, _secret, "four keys"), []),
+    # CreateVpnConnection / ModifyVpnTunnelOptions PreSharedKeyStorage: Standard (the VPN service) or SecretsManager.
+    "pre_shared_key_storage": (_choice(("Standard", "SecretsManager"), "where AWS keeps the keys"), "Standard"),
     "ike_versions": (_ike_versions, ["ikev2"]),
     "phase1_encryption_algorithms": (lambda n, v: _one_proposal(n, as_list(n, v, _choice(AWS_ENCRYPTION), "ciphers")),
                                      ["AES256"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import json
 import re
 import secrets
 import string
@@ -72,6 +73,11 @@ TUNNEL_OPTION_KEYS = {
     "startup_action": ("StartupAction", False),
 }
 SECRET_MEMBER = "PreSharedKey"
+# Where AWS keeps a tunnel's key (CreateVpnConnection / ModifyVpnTunnelOptions PreSharedKeyStorage): in the VPN
+# service, or in the connection's Secrets Manager secret (then the tunnel has no PreSharedKey and the connection a
+# PreSharedKeyArn). Not a TunnelOption member: a described tunnel is annotated with it by ``with_keys``.
+KEY_STORAGE_MEMBER = "PreSharedKeyStorage"
+KEY_STORAGES = ("Standard", "SecretsManager")
 
 
 def validate_inside_cidr(value: str, where: str) -> str:
@@ -260,13 +266,44 @@ def redact(spec: dict, marker: str = "<hidden>") -> dict:
 def describe_as_spec(tunnel: dict) -> dict:
     """A described TunnelOption in request (spec) member names, for before/after diffs."""
     names = {v: k for k, v in _SPEC_TO_DESCRIBE.items()}
-    members = {m for m, _ in TUNNEL_OPTION_KEYS.values()} | {"TunnelInsideCidr", SECRET_MEMBER}
+    members = {m for m, _ in TUNNEL_OPTION_KEYS.values()} | {"TunnelInsideCidr", SECRET_MEMBER, KEY_STORAGE_MEMBER}
     out = {"OutsideIpAddress": tunnel.get("OutsideIpAddress")}
     for key, value in tunnel.items():
         member = names.get(key, key)
         if member in members:
             out[member] = value
     return out
+
+
+def keys_from_secret(secret_string: str, where: str) -> dict[str, str]:
+    """Outside IP -> key, from the secret the VPN service keeps a connection's keys in. AWS does not document the
+    secret value's layout; read as a JSON object of outside IP -> key (the twin's, docs/twin-fidelity.md K3)."""
+    try:
+        keys = json.loads(secret_string)
+    except ValueError as e:
+        raise WiringError(f"{where} is not JSON") from e
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise WiringError(f"{where} is not a JSON object of outside IP -> pre-shared key")
+    return keys
+
+
+def with_keys(connection: dict, keys: dict[str, str] | None) -> dict:
+    """A described connection whose tunnels each carry their KEY_STORAGE_MEMBER and, when ``keys`` (read from the
+    connection's secret) is given, the key of a tunnel kept in Secrets Manager."""
+    options = connection.get("Options", {})
+    tunnels = []
+    for tunnel in options.get("TunnelOptions", []):
+        if SECRET_MEMBER in tunnel:
+            tunnels.append({**tunnel, KEY_STORAGE_MEMBER: "Standard"})
+            continue
+        tunnel = {**tunnel, KEY_STORAGE_MEMBER: "SecretsManager"}
+        if keys is not None:
+            if tunnel.get("OutsideIpAddress") not in keys:
+                raise WiringError(f"secret {connection.get('PreSharedKeyArn')} of {connection.get('VpnConnectionId')} "
+                                  f"holds no key for tunnel {tunnel.get('OutsideIpAddress')}")
+            tunnel[SECRET_MEMBER] = keys[tunnel["OutsideIpAddress"]]
+        tunnels.append(tunnel)
+    return {**connection, "Options": {**options, "TunnelOptions": tunnels}}
 
 
 def inside_ips(cidr: str) -> tuple[str, str]:

@@ -74,6 +74,18 @@ options:
         description: Tags set on creation of the connection and of its customer gateway.
         type: dict
         default: {}
+  pre_shared_key_storage:
+    description:
+      - Where AWS keeps the tunnels' keys (C(PreSharedKeyStorage)). V(Standard) in the VPN service, where
+        DescribeVpnConnections returns them; V(SecretsManager) in a Secrets Manager secret the VPN service creates
+        and keeps up to date (C(s2svpn!...), its ARN in C(PreSharedKeyArn)), the tunnels then carry no key.
+      - Used at creation, and to move an existing tunnel from one storage to the other in place
+        (C(ModifyVpnTunnelOptions), one tunnel at a time like any other tunnel change).
+      - Keys are read back from the secret (C(secretsmanager:GetSecretValue)) to compare them with
+        O(connections[].tunnels[].pre_shared_key); a new key goes to AWS, which stores it in the secret.
+      - Omitted, each tunnel keeps its storage (new connections get V(Standard)).
+    type: str
+    choices: [Standard, SecretsManager]
   only_tunnels:
     description:
       - Outside IPs of the tunnels this call may modify in place. The other tunnels' differences from the desired
@@ -299,6 +311,7 @@ ARGUMENT_SPEC = dict(
     # apply_defaults, not default={}: validation writes the sub-option defaults into the dict, so a shared
     # default would carry them from one AnsibleModule to the next.
     only_tunnels=dict(type="list", elements="str"),
+    pre_shared_key_storage=dict(type="str", choices=list(wiring.KEY_STORAGES)),
     tunnel_settings=dict(type="dict", apply_defaults=True, options=tunnel_settings_spec()),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=1800),
@@ -398,6 +411,9 @@ def plan(params: dict, current: list[dict | None], used_elsewhere: dict[str, str
                 params["tunnel_settings"], want["inside_cidr"] or tunnel.get("TunnelInsideCidr"), want["pre_shared_key"]
             )
             changes = wiring.tunnel_changes(spec, tunnel)
+            storage = params.get("pre_shared_key_storage")
+            if storage and tunnel.get(wiring.KEY_STORAGE_MEMBER, "Standard") != storage:
+                changes[wiring.KEY_STORAGE_MEMBER] = storage
             if changes:
                 allowed = only is None or tunnel["OutsideIpAddress"] in only
                 (modify if allowed else deferred).append((tunnel, changes))
@@ -478,6 +494,11 @@ class VpnConnections:
             if entry["vpn_connection_id"] in ids:
                 entry["state"] = "available"
 
+    @staticmethod
+    def storage(storage: str | None) -> dict:
+        """PreSharedKeyStorage is a request parameter of its own, not a tunnel option."""
+        return {wiring.KEY_STORAGE_MEMBER: storage} if storage else {}
+
     def tags(self, kind: str, tags: dict) -> list[dict]:
         return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": str(v)} for k, v in tags.items()]}] if tags else []
 
@@ -493,6 +514,8 @@ class VpnConnections:
             for t in c["Options"]["TunnelOptions"]
             if t.get("TunnelInsideCidr")
         }
+        # Keys kept in Secrets Manager are read from the connection's secret, to be compared like any other.
+        matched = [(cgw, vpn and self.module.with_stored_keys([vpn])[0]) for cgw, vpn in matched]
         asn = self.module.amazon_side_asn(tgw_id, self.params["amazon_side_asn"])
         plans = plan(self.params, [vpn for _, vpn in matched], used, asn)
         if any(p["create"] for p in plans) and not tgw_id and not self.module.check_mode:
@@ -540,6 +563,7 @@ class VpnConnections:
             TransitGatewayId=self.params["transit_gateway_id"],
             Options={"StaticRoutesOnly": False, "TunnelInsideIpVersion": "ipv4", "TunnelOptions": specs},
             TagSpecifications=self.tags("vpn-connection", conn["tags"]),
+            **self.storage(self.params["pre_shared_key_storage"]),
         )["VpnConnection"]
         entry.update(
             vpn_connection_id=vpn["VpnConnectionId"], customer_gateway_id=cgw["CustomerGatewayId"], state=vpn["State"]
@@ -573,7 +597,8 @@ class VpnConnections:
                 "modify_vpn_tunnel_options",
                 VpnConnectionId=vpn_id,
                 VpnTunnelOutsideIpAddress=ip,
-                TunnelOptions=changes,
+                TunnelOptions={k: v for k, v in changes.items() if k != wiring.KEY_STORAGE_MEMBER},
+                **self.storage(changes.get(wiring.KEY_STORAGE_MEMBER)),
             )["VpnConnection"]["State"]
             if n < len(pending) or self.params["wait"]:
                 self.wait_available([vpn_id])

@@ -34,6 +34,9 @@ options:
   include_pre_shared_keys:
     description:
       - Return each tunnel's pre-shared key (in RV(tunnels) and RV(vpn_connections)).
+      - A tunnel whose key AWS keeps in Secrets Manager (C(PreSharedKeyStorage=SecretsManager)) carries no key in
+        DescribeVpnConnections; its key is then read from the connection's secret, C(PreSharedKeyArn)
+        (C(secretsmanager:GetSecretValue)).
       - Register the result in a task with C(no_log) when this is V(true).
     type: bool
     default: false
@@ -62,7 +65,8 @@ RETURN = r"""
 vpn_connections:
   description:
     - The connections as DescribeVpnConnections returns them (snake_case), without the generated device
-      configuration and, unless O(include_pre_shared_keys), without keys.
+      configuration and, unless O(include_pre_shared_keys), without keys. Each tunnel option also says where its
+      key is kept, C(pre_shared_key_storage) (V(Standard) or V(SecretsManager)).
   returned: always
   type: list
   elements: dict
@@ -107,7 +111,11 @@ class VpnConnectionInfo:
         connections = self.module.call("describe VPN connections", "describe_vpn_connections", Filters=filters)[
             "VpnConnections"
         ]
-        shown = connections if self.params["include_pre_shared_keys"] else [without_keys(c) for c in connections]
+        if self.params["include_pre_shared_keys"]:
+            # A key kept in Secrets Manager is read from the connection's secret (PreSharedKeyArn).
+            shown = self.module.with_stored_keys(connections)
+        else:
+            shown = [without_keys(wiring.with_keys(c, None)) for c in connections]
         result = {
             "changed": False,
             # The generated device configuration repeats the keys in clear text: never returned.

@@ -20,6 +20,7 @@ def test_defaults_and_the_tunnel_settings_dict():
     s = settings()
     assert (s["aws_amazon_side_asn"], s["gcp_router_asn"], s["inside_cidrs"]) == (64512, 65000, [])
     assert s["tunnel_settings"]["ike_versions"] == ["ikev2"] and s["tunnel_settings"]["phase1_dh_group_numbers"] == [14]
+    assert s["pre_shared_key_storage"] == "Standard"
 
 
 @pytest.mark.parametrize(("name", "given", "read"), [
@@ -51,6 +52,11 @@ def test_a_string_from_the_command_line_is_read_as_the_setting_needs(name, given
     ({"gcp_project": "X"}, "hybrid_vpn_gcp_project: got 'X', expected a GCP project id"),
     ({"aws_transit_gateway_id": "my-tgw"}, "hybrid_vpn_aws_transit_gateway_id: got 'my-tgw'"),
     ({"ike_versions": ["ikev1", "ikev2"]}, "hybrid_vpn_ike_versions: got ['ikev1', 'ikev2'], expected ['ikev2']"),
+    # A change of IKE versions away from IKEv2 is refused by policy (cloud-constraints.md "Use IKEv2 only").
+    ({"ike_versions": "ikev1"},
+     "hybrid_vpn_ike_versions: got ['ikev1'], expected ['ikev2']: the GCP tunnels are IKEv2"),
+    ({"pre_shared_key_storage": "vault"},
+     "hybrid_vpn_pre_shared_key_storage: got 'vault', expected one of Standard, SecretsManager"),
     ({"phase2_dh_group_numbers": [17]}, "hybrid_vpn_phase2_dh_group_numbers[0]: got 17"),
     ({"phase1_integrity_algorithms": "SHA1,SHA2-256"}, "expected exactly one value"),
     ({"phase1_lifetime_seconds": 30000},

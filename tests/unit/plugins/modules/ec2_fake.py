@@ -46,6 +46,7 @@ class FakeEc2:
         self.calls: list[tuple[str, dict]] = []
         self.reverse_tunnels = False  # AWS documents no tunnel order
         self.errors: dict[str, Exception] = {}  # operation -> the error it raises
+        self.secrets: dict[str, dict] = {}  # Secrets Manager (the same fake answers every service): ARN -> ip -> key
         self._serial = 0
 
     def _id(self, prefix):
@@ -58,7 +59,7 @@ class FakeEc2:
             raise self.errors[name]
 
     def mutations(self) -> list[str]:
-        return [name for name, _ in self.calls if not name.startswith("describe_")]
+        return [name for name, _ in self.calls if not name.startswith(("describe_", "get_"))]
 
     @staticmethod
     def _select(items, filters):
@@ -122,8 +123,26 @@ class FakeEc2:
         vpn = {"VpnConnectionId": self._id("vpn"), "CustomerGatewayId": kwargs["CustomerGatewayId"],
                "TransitGatewayId": kwargs["TransitGatewayId"], "State": "pending", "Type": kwargs["Type"],
                "Options": {"TunnelOptions": tunnels}}
+        self._store_keys(vpn, kwargs.get("PreSharedKeyStorage"), [t["OutsideIpAddress"] for t in tunnels])
         self.vpns[vpn["VpnConnectionId"]] = vpn
         return {"VpnConnection": copy.deepcopy(vpn)}
+
+    def _store_keys(self, vpn, storage, ips):
+        """As the twin: SecretsManager moves the keys of these tunnels into the connection's secret (PreSharedKeyArn);
+        a new key of a tunnel kept there is written there."""
+        secret = self.secrets.get(vpn.get("PreSharedKeyArn"), {})
+        for tunnel in vpn["Options"]["TunnelOptions"]:
+            ip = tunnel["OutsideIpAddress"]
+            if ip in ips and (storage == "SecretsManager" or (storage is None and ip in secret)):
+                secret[ip] = tunnel.pop("PreSharedKey", None) or secret[ip]
+        if secret:
+            arn = vpn.setdefault("PreSharedKeyArn", f"arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:"
+                                                    f"s2svpn!{vpn['VpnConnectionId']}-AbCdEf")
+            self.secrets[arn] = secret
+
+    def get_secret_value(self, **kwargs):
+        self._record("get_secret_value", kwargs)
+        return {"ARN": kwargs["SecretId"], "SecretString": json.dumps(self.secrets[kwargs["SecretId"]])}
 
     def modify_vpn_tunnel_options(self, **kwargs):
         self._record("modify_vpn_tunnel_options", kwargs)
@@ -134,6 +153,7 @@ class FakeEc2:
         tunnel = next(t for t in vpn["Options"]["TunnelOptions"]
                       if t["OutsideIpAddress"] == kwargs["VpnTunnelOutsideIpAddress"])
         tunnel.update(as_described(kwargs["TunnelOptions"]))
+        self._store_keys(vpn, kwargs.get("PreSharedKeyStorage"), [tunnel["OutsideIpAddress"]])
         vpn["State"] = "modifying"
         return {"VpnConnection": copy.deepcopy(vpn)}
 

@@ -104,7 +104,8 @@ def test_plan_refuses_what_aws_would(conns, used, message):
 def secrets_in(result, ec2):
     """Every key known to the fake EC2 that shows up in the module's JSON output."""
     text = json.dumps(result)
-    keys = {t["PreSharedKey"] for v in ec2.vpns.values() for t in v["Options"]["TunnelOptions"]} | {KEY}
+    keys = {t["PreSharedKey"] for v in ec2.vpns.values() for t in v["Options"]["TunnelOptions"] if "PreSharedKey" in t}
+    keys |= {k for secret in ec2.secrets.values() for k in secret.values()} | {KEY}
     return [k for k in keys if k in text]
 
 
@@ -311,3 +312,59 @@ def test_an_aws_refusal_names_the_step_and_aws_cause(ec2):
     assert result["msg"] == ("Failed to modify tunnel 3.0.0.1 of VPN connection vpn-0002: "
                              "InvalidParameterValue: Value for parameter PreSharedKey is invalid.")
     assert result["error"]["code"] == "InvalidParameterValue"
+
+
+# --- keys kept in Secrets Manager (PreSharedKeyStorage) ---
+
+
+def test_created_with_keys_in_secrets_manager_then_rerun_reads_them_from_the_secret_and_changes_nothing(ec2):
+    conns = connections(([{"pre_shared_key": KEY}], []))
+    result = run_module(mod, args(connections=conns, pre_shared_key_storage="SecretsManager"))
+    assert result["changed"] is True
+    creates = [kw for name, kw in ec2.calls if name == "create_vpn_connection"]
+    assert [kw["PreSharedKeyStorage"] for kw in creates] == ["SecretsManager"] * 2
+    assert all(wiring.KEY_STORAGE_MEMBER not in t for kw in creates for t in kw["Options"]["TunnelOptions"])
+    assert all("PreSharedKey" not in t for v in ec2.vpns.values() for t in v["Options"]["TunnelOptions"])
+    assert KEY in ec2.secrets[ec2.vpns["vpn-0002"]["PreSharedKeyArn"]].values()
+    ec2.calls.clear()
+    again = run_module(mod, args(connections=conns, pre_shared_key_storage="SecretsManager"), diff=True)
+    assert again["changed"] is False and ec2.mutations() == []
+    # The key is compared as read from each connection's secret, once per connection, and never shown.
+    assert [kw["SecretId"] for name, kw in ec2.calls if name == "get_secret_value"] == [
+        ec2.vpns["vpn-0002"]["PreSharedKeyArn"], ec2.vpns["vpn-0004"]["PreSharedKeyArn"]]
+    assert again["diff"]["before"][IPS[0]][0]["PreSharedKeyStorage"] == "SecretsManager"
+    assert KEY not in json.dumps(again) and KEY not in json.dumps(result)
+
+
+def test_a_new_key_of_a_tunnel_in_secrets_manager_goes_to_aws_which_stores_it_in_the_secret(ec2):
+    run_module(mod, args(pre_shared_key_storage="SecretsManager"))
+    conns = connections(([{"pre_shared_key": KEY}], []))
+    result = run_module(mod, args(connections=conns, pre_shared_key_storage="SecretsManager"), diff=True)
+    [modify] = [kw for name, kw in ec2.calls if name == "modify_vpn_tunnel_options"]
+    assert modify["TunnelOptions"] == {"PreSharedKey": KEY} and "PreSharedKeyStorage" not in modify
+    assert result["modified_tunnels"] == [
+        {"vpn_connection_id": "vpn-0002", "outside_ip": "3.0.2.1", "options": ["PreSharedKey"]}]
+    assert ec2.secrets[ec2.vpns["vpn-0002"]["PreSharedKeyArn"]]["3.0.2.1"] == KEY
+    assert KEY not in json.dumps(result)
+
+
+def test_moving_keys_into_secrets_manager_is_a_change_of_one_tunnel_at_a_time(ec2):
+    keys = existing(ec2)
+    result = run_module(mod, args(pre_shared_key_storage="SecretsManager"), diff=True)
+    assert [(m["outside_ip"], m["options"]) for m in result["modified_tunnels"]] == [
+        (ip, ["PreSharedKeyStorage"]) for ip in ("3.0.0.1", "3.0.0.2", "3.0.1.1", "3.0.1.2")]
+    modifies = [kw for name, kw in ec2.calls if name == "modify_vpn_tunnel_options"]
+    assert [(kw["TunnelOptions"], kw["PreSharedKeyStorage"]) for kw in modifies] == [({}, "SecretsManager")] * 4
+    assert result["diff"]["before"][IPS[0]][0]["PreSharedKeyStorage"] == "Standard"
+    assert result["diff"]["after"][IPS[0]][0]["PreSharedKeyStorage"] == "SecretsManager"
+    assert sorted(k for s in ec2.secrets.values() for k in s.values()) == sorted(keys)  # the same keys, moved
+    assert secrets_in(result, ec2) == []
+
+
+def test_a_secret_without_the_key_of_a_tunnel_fails_naming_the_connection_and_the_tunnel(ec2):
+    run_module(mod, args(pre_shared_key_storage="SecretsManager"))
+    ec2.secrets[ec2.vpns["vpn-0002"]["PreSharedKeyArn"]].pop("3.0.2.2")
+    result = run_module(mod, args())
+    assert result["failed"] is True
+    assert result["msg"].startswith("Failed to read the pre-shared keys of vpn-0002 from Secrets Manager: secret ")
+    assert result["msg"].endswith("holds no key for tunnel 3.0.2.2")

@@ -100,3 +100,16 @@ def test_an_aws_error_names_the_step(ec2):
     result = run_module(mod, {"transit_gateway_id": TGW})
     assert result["msg"] == ("Failed to describe VPN connections: UnauthorizedOperation: "
                              "You are not authorized to perform this operation.")
+
+
+def test_keys_kept_in_secrets_manager_are_read_from_the_secret_only_when_asked(ec2, pair):
+    for vpn in ec2.vpns.values():
+        ec2._store_keys(vpn, "SecretsManager", [t["OutsideIpAddress"] for t in vpn["Options"]["TunnelOptions"]])
+    result = run_module(mod, {"transit_gateway_id": TGW, "gcp_interface_ips": IPS})
+    assert [t["pre_shared_key"] for t in result["tunnels"]] == [None] * 4
+    assert {t["pre_shared_key_storage"] for c in result["vpn_connections"]
+            for t in c["options"]["tunnel_options"]} == {"SecretsManager"}
+    assert "get_secret_value" not in [n for n, _ in ec2.calls]
+    result = run_module(mod, {"transit_gateway_id": TGW, "gcp_interface_ips": IPS, "include_pre_shared_keys": True})
+    assert [t["pre_shared_key"] for t in result["tunnels"]] == KEYS
+    assert [n for n, _ in ec2.calls].count("get_secret_value") == 2  # one read per connection
