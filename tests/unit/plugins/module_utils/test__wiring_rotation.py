@@ -92,13 +92,17 @@ def test_an_inside_cidr_change_moves_the_bgp_session_addresses():
     assert plan["target_aws_tunnels"][0]["inside_cidr"] == CIDRS[0]
 
 
-def test_a_proposal_change_is_rolled_on_aws_alone():
+# IKE versions: only a change to IKEv2 alone can reach AWS (hybrid_vpn_ike_versions refuses anything else), e.g. an
+# adopted connection on AWS's default [ikev1, ikev2]; a key storage change moves each tunnel's key in place.
+@pytest.mark.parametrize("option", ["Phase1EncryptionAlgorithms", "IKEVersions", "PreSharedKeyStorage"])
+def test_a_change_on_aws_alone_is_rolled_one_tunnel_at_a_time_and_waited_for(option):
     clouds = Clouds()
-    clouds.pending = {ip: ["Phase1EncryptionAlgorithms"] for ip in OUTSIDE}
+    clouds.pending = {ip: [option] for ip in OUTSIDE}
     plan = clouds.plan({})
     assert order(plan) == [0, 2, 1, 3]
-    assert {(tuple(s["gcp"]), s["gcp_tunnel"], s["gcp_session"]) for s in plan["steps"]} == {((), False, False)}
-    assert plan["summary"][-1].endswith("AWS Phase1EncryptionAlgorithms; GCP no change")
+    assert {(tuple(s["gcp"]), s["gcp_tunnel"], s["gcp_session"], s["wait_up"]) for s in plan["steps"]} == {
+        ((), False, False, True)}
+    assert plan["summary"][-1].endswith(f"AWS {option}; GCP no change")
 
 
 def test_a_tunnel_down_for_another_reason_refuses_the_plan_naming_it():
