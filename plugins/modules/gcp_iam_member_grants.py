@@ -123,7 +123,6 @@ updated:
   elements: str
 """
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import (
@@ -131,6 +130,7 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import
     CRM_URL,
     GcpApiError,
     GcpModule,
+    ProjectRecord,
     read_modify_write,
 )
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._shared_vpc import member_problems
@@ -178,19 +178,6 @@ def merge_roles(policy, resource, desired, granted):
     return changed
 
 
-def record_items(metadata, key, record):
-    """The metadata items with ``key`` holding ``record`` (dropped when empty); other items kept in order."""
-    items = [i for i in metadata.get("items", []) if i["key"] != key]
-    if record:
-        items.append({"key": key, "value": json.dumps(record, sort_keys=True)})
-    return items
-
-
-def read_record(metadata, key):
-    value = next((i.get("value") for i in metadata.get("items", []) if i["key"] == key), None)
-    return json.loads(value) if value else {}
-
-
 def _sorted(grants):
     return {role: {r: sorted(m) for r, m in by_resource.items() if m} for role, by_resource in grants.items()}
 
@@ -202,24 +189,11 @@ class Grants:
         self.module = module
         self.compute = module.compute
         self.crm = module.client(CRM_URL)
-        self.host = module.params["project"]
-        self.key = module.params["record_key"]
-
-    def metadata(self):
-        return self.compute.request("GET", f"projects/{self.host}").get("commonInstanceMetadata", {})
+        self.record = ProjectRecord(module, module.params["project"], module.params["record_key"])
 
     def write_record(self, entries):
-        """Set the record's entry of each role in ``entries`` (fingerprint-guarded, re-read and retried when
-        stale); an empty entry drops the role."""
-        def modify(metadata):
-            record = read_record(metadata, self.key)
-            new = {r: e for r, e in {**record, **entries}.items() if e}
-            if new == record:
-                return None
-            return {"fingerprint": metadata.get("fingerprint"), "items": record_items(metadata, self.key, new)}
-
-        read_modify_write(self.metadata, lambda body: self.module.wait([self.compute.mutate(
-            "POST", f"projects/{self.host}/setCommonInstanceMetadata", body)]), modify)
+        """Set the record's entry of each role in ``entries``; an empty entry drops the role."""
+        self.record.update(lambda record: {r: e for r, e in {**record, **entries}.items() if e})
 
     def get_policy(self, resource):
         if "/subnetworks/" in resource:
@@ -269,7 +243,7 @@ def main():
     desired = desired_grants(p)
     try:
         grants = Grants(module)
-        record = read_record(grants.metadata(), grants.key)
+        record = grants.record.read()
         granted = {role: {r: set(m) for r, m in record.get(role, {}).items()} for role in desired}
         resources = sorted({r for by_resource in [*desired.values(), *granted.values()] for r in by_resource})
         with ThreadPoolExecutor(max_workers=max(1, len(resources))) as pool:

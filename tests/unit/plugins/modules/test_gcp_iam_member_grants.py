@@ -2,6 +2,7 @@ from unit.plugins.modules import gcp_shared_vpc_fake
 from unit.plugins.modules.gcp_compute_fake import run_module
 from unit.plugins.modules.gcp_shared_vpc_fake import SUBNET, record
 
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _gcp
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import gcp_iam_member_grants as mod
 
 google = gcp_shared_vpc_fake.google  # the fixture, used by name
@@ -42,9 +43,9 @@ def test_merge_roles_applies_every_role_to_one_policy():
 
 
 def test_record_items_keep_other_metadata():
-    items = mod.record_items({"items": [{"key": "other", "value": "1"}, {"key": "k", "value": "{}"}]}, "k", {"a": 1})
+    items = _gcp.record_items({"items": [{"key": "other", "value": "1"}, {"key": "k", "value": "{}"}]}, "k", {"a": 1})
     assert items == [{"key": "other", "value": "1"}, {"key": "k", "value": '{"a": 1}'}]
-    assert mod.record_items({"items": items}, "k", {}) == [{"key": "other", "value": "1"}]
+    assert _gcp.record_items({"items": items}, "k", {}) == [{"key": "other", "value": "1"}]
 
 
 def test_grants_records_and_reruns_clean(google):
