@@ -18,7 +18,7 @@ description:
   - With O(state=absent) every grant the record holds for the roles of O(bindings) is removed, then their
     record entries.
   - Members are checked before any call; a subnetwork that does not exist in its region fails the call before
-    any change.
+    any change (in check mode it is shown with an empty policy, with a warning: a run may create it first).
 options:
   bindings:
     description: One entry per role, each with the complete lists of members this module manages for that role.
@@ -249,7 +249,11 @@ def main():
         with ThreadPoolExecutor(max_workers=max(1, len(resources))) as pool:
             policies = dict(zip(resources, pool.map(grants.policy_or_none, resources), strict=True))
         missing = sorted({r for by_resource in desired.values() for r in by_resource if policies[r] is None})
-        if missing:
+        if missing and module.check_mode:
+            # e.g. a check run that would create the subnetworks first: shown as granted on an empty policy
+            module.warn("not found (yet), shown with an empty policy: " + ", ".join(missing))
+            policies.update({r: {} for r in missing})
+        elif missing:
             module.fail(thing, "not found: " + ", ".join(missing)
                         + " (a subnetwork must exist in the region given with it)")
         live = [r for r in resources if policies[r] is not None]
