@@ -254,8 +254,10 @@ class Network:
             try:
                 found = self.compute.get(f"projects/{self.p['project']}/regions/{region}")
             except GcpApiError as e:  # Compute answers 400 "Unknown region." for a region that does not exist
-                found, problems = None, [*problems, f"region {region}: {e.message}"]
+                found, problems = {}, [*problems, f"region {region}: {e.message}"]
             if found is None:
+                problems.append(f"region {region}: it does not exist (HTTP 404)")
+            if not found:
                 bad.add(region)
         for k in desired:
             region, name = k.split("/")

@@ -96,6 +96,10 @@ def test_bad_member_and_missing_subnetwork_fail_before_any_change(google):
                                                                           "members": [SA]}]}]})
     assert result["msg"].endswith("not found: projects/p/regions/r/subnetworks/nope (a subnetwork must exist in the "
                                   "region given with it)")
+    # In check mode (a run may create it first) it is shown on an empty policy, with a warning.
+    check = run_module(mod, {"bindings": [{"role": ROLE, "subnetworks": [{"name": "nope", "region": "r",
+                                                                         "members": [SA]}]}]}, check=True)
+    assert check["changed"] is True and "not found (yet)" in str(check["warnings"])
     assert google.writes() == []
 
 
