@@ -18,7 +18,7 @@ description:
   - With O(state=absent) every grant the record holds for the roles of O(bindings) is removed, then their
     record entries.
   - Members are checked before any call; a subnetwork that does not exist in its region fails the call before
-    any change (in check mode it is shown with an empty policy, with a warning: a run may create it first).
+    any change (in check mode it is shown with an empty policy and a warning, as a run may create it first).
 options:
   bindings:
     description: One entry per role, each with the complete lists of members this module manages for that role.
@@ -56,6 +56,12 @@ options:
         type: list
         elements: str
         default: []
+  exclusive:
+    description:
+      - O(bindings) lists every role this module manages under O(record_key), so what the record holds for a role no
+        longer listed is revoked too (with O(state=absent), every role of the record).
+    type: bool
+    default: false
   record_key:
     description: Metadata key of the record of what this module granted.
     type: str
@@ -227,6 +233,7 @@ def main():
                 project_members=dict(type="list", elements="str", default=[]),
             )),
             record_key=dict(type="str", default="cloudbridge-iam-grants", no_log=False),
+            exclusive=dict(type="bool", default=False),
             scopes=dict(type="list", elements="str", default=CLOUD_PLATFORM_SCOPES),
             state=dict(type="str", choices=["present", "absent"], default="present"),
         ),
@@ -244,6 +251,8 @@ def main():
     try:
         grants = Grants(module)
         record = grants.record.read()
+        if p["exclusive"]:  # a role dropped from bindings: everything granted for it is revoked
+            desired.update({role: {} for role in record if role not in desired})
         granted = {role: {r: set(m) for r, m in record.get(role, {}).items()} for role in desired}
         resources = sorted({r for by_resource in [*desired.values(), *granted.values()] for r in by_resource})
         with ThreadPoolExecutor(max_workers=max(1, len(resources))) as pool:

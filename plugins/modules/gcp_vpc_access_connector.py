@@ -15,8 +15,8 @@ description:
   - Waits until the connector is C(READY) (or gone); run it with C(async) and C(async_status) to create
     several connectors in parallel and see progress while they come up.
   - A connector this module creates is recorded in the project's common instance metadata under O(record_key)
-    (before it is created; removed once it is deleted), so that a later run knows which connectors are its own:
-    see M(cloudbridge.hybrid_vpn.gcp_vpc_access_connector_info). A connector that existed before is managed but
+    (before it is created; removed once it is deleted), so that a later run knows which connectors are its own (see
+    M(cloudbridge.hybrid_vpn.gcp_vpc_access_connector_info)). A connector that existed before is managed but
     not recorded.
 options:
   name:

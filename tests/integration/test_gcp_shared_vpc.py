@@ -254,15 +254,19 @@ def test_network_from_nothing_check_converge_rerun(twin, admin, gcp, tmp_path):
     assert writes(admin) == {}
 
 
-def test_a_dropped_connector_is_deleted(twin, gcp, tmp_path):
-    stats, _ = play_new(tmp_path, gcp_shared_vpc_connectors=NEW_CONNECTORS[:1])
+def test_a_dropped_connector_and_firewall_rule_are_deleted(twin, gcp, tmp_path):
+    rule = f"{COMPUTE}projects/{HOST}/global/firewalls/allow-from-aws"
+    assert gcp.get(rule, timeout=30).json()["network"].endswith(f"/networks/{NEW}")
+    stats, _ = play_new(tmp_path, gcp_shared_vpc_connectors=NEW_CONNECTORS[:1], gcp_shared_vpc_firewall={})
     assert (stats["failures"], stats["changed"] > 0) == (0, True)
     assert connector(gcp, "svpc-b").status_code == 404
     assert connector(gcp, "svpc-a").json()["state"] == "READY"
+    assert gcp.get(rule, timeout=30).status_code == 404
 
 
 def test_absent_removes_the_network_the_role_created_only(twin, gcp, tmp_path):
-    stats, _ = play_new(tmp_path, gcp_shared_vpc_state="absent", gcp_shared_vpc_connectors=[])
+    stats, _ = play_new(tmp_path, gcp_shared_vpc_state="absent", gcp_shared_vpc_connectors=[],
+                        gcp_shared_vpc_firewall={})
     assert (stats["failures"], stats["changed"] > 0) == (0, True)
     assert connector(gcp, "svpc-a").status_code == 404  # recorded, so deleted though no longer listed
     assert gcp.get(f"{COMPUTE}projects/{HOST}/global/networks/{NEW}", timeout=30).status_code == 404
@@ -270,5 +274,6 @@ def test_absent_removes_the_network_the_role_created_only(twin, gcp, tmp_path):
     assert xpn(gcp) == ("UNSPECIFIED_XPN_PROJECT_STATUS", [])
     hub = gcp.get(f"{COMPUTE}projects/{HOST}/global/networks/vpc-hub", timeout=30).json()
     assert len(hub["subnetworks"]) == 2  # not the role's: left alone
-    stats, _ = play_new(tmp_path, gcp_shared_vpc_state="absent", gcp_shared_vpc_connectors=[])
+    stats, _ = play_new(tmp_path, gcp_shared_vpc_state="absent", gcp_shared_vpc_connectors=[],
+                        gcp_shared_vpc_firewall={})
     assert (stats["failures"], stats["changed"]) == (0, 0)

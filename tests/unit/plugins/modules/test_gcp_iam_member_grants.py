@@ -111,3 +111,13 @@ def test_absent_revokes_what_was_granted_then_reruns_clean(google):
     assert google.subnets[SUBNET]["iam"]["bindings"] == [{"role": ROLE, "members": [OTHER]}]
     assert "cloudbridge-iam-grants" not in [i["key"] for i in google.metadata["items"]]
     assert run_module(mod, absent)["changed"] is False
+
+
+def test_exclusive_revokes_the_roles_no_longer_listed(google):
+    run_module(mod, {"bindings": [{"role": ROLE, "project_members": [USER]},
+                                  {"role": "roles/vpcaccess.user", "project_members": [USER]}]})
+    kept = run_module(mod, {"bindings": [{"role": ROLE, "project_members": [USER]}]})
+    assert kept["changed"] is False  # not exclusive: the other role is left as it is
+    result = run_module(mod, {"bindings": [{"role": ROLE, "project_members": [USER]}], "exclusive": True})
+    assert result["changed"] is True and list(record(google)) == [ROLE]
+    assert [b["role"] for b in google.projects["p"]["iam"]["bindings"]] == [ROLE]
