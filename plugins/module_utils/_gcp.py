@@ -402,6 +402,47 @@ def read_modify_write(read, write, modify, attempts=5, sleep=time.sleep):
     raise AssertionError("unreachable")
 
 
+def record_items(metadata, key, record):
+    """The metadata items with ``key`` holding ``record`` (dropped when empty); other items kept in order."""
+    items = [i for i in metadata.get("items", []) if i["key"] != key]
+    if record:
+        items.append({"key": key, "value": json.dumps(record, sort_keys=True)})
+    return items
+
+
+def read_record(metadata, key):
+    value = next((i.get("value") for i in metadata.get("items", []) if i["key"] == key), None)
+    return json.loads(value) if value else {}
+
+
+class ProjectRecord:
+    """What the collection made, kept in the cloud: a JSON document under ``key`` in a project's common instance
+    metadata (``projects.setCommonInstanceMetadata``, guarded by the metadata fingerprint; a stale write is read
+    again and retried). Other metadata items are kept."""
+
+    def __init__(self, module, project, key):
+        self.module, self.project, self.key = module, project, key
+
+    def metadata(self):
+        return self.module.compute.request("GET", f"projects/{self.project}").get("commonInstanceMetadata", {})
+
+    def read(self):
+        return read_record(self.metadata(), self.key)
+
+    def update(self, change):
+        """Write ``change(record)`` (a new dict) unless it equals the record."""
+        def modify(metadata):
+            record = read_record(metadata, self.key)
+            new = change(record)
+            if new == record:
+                return None
+            return {"fingerprint": metadata.get("fingerprint"), "items": record_items(metadata, self.key, new)}
+
+        compute = self.module.compute
+        read_modify_write(self.metadata, lambda body: self.module.wait([compute.mutate(
+            "POST", f"projects/{self.project}/setCommonInstanceMetadata", body)]), modify)
+
+
 def ensure_resource(module, path, desired, immutable):
     """present/absent for a resource that has insert, delete and setLabels but no patch.
 

@@ -68,13 +68,15 @@ def firewall_problems(firewall, aws_ranges):
 
 
 def plan(service_projects, subnetworks, found, connectors, access_level, default_region, firewall=None,
-         aws_ranges=()):
+         aws_ranges=(), recorded_connectors=()):
     """What the role grants, from its inputs and the subnetworks read from the host network.
 
     ``found`` lists the host network's subnetworks (API form) in the regions the inputs name. Returns
     ``{service_projects, subnetworks: [{name, region, ip_cidr_range, members}], subnetwork_grants: [{name,
     region, members}] (the gcp_iam_member_grants option), project_members, connector_members, connectors,
-    problems}``; ``problems`` lists every bad input, each naming its setting (the role fails on any).
+    dropped_connectors, problems}``; ``dropped_connectors`` are the ``recorded_connectors`` (``[{name, region}]``,
+    the ones the role created) no longer listed; ``problems`` lists every bad input, each naming its setting (the
+    role fails on any).
     """
     problems, shared = [], []
     by_key = {(s["region"].rsplit("/", 1)[-1], s["name"]): s for s in found}
@@ -135,7 +137,14 @@ def plan(service_projects, subnetworks, found, connectors, access_level, default
         "project_members": sorted(project_members),
         "connector_members": sorted(connector_members),
         "connectors": [_connector_view(c, default_region, by_key) for c in connectors],
+        "dropped_connectors": dropped_connectors(recorded_connectors, connectors, default_region),
     }
+
+
+def dropped_connectors(recorded, connectors, default_region):
+    """``[{name, region}]`` of the recorded connectors that ``connectors`` no longer lists."""
+    listed = {(c.get("name"), c.get("region") or default_region) for c in connectors}
+    return [{"name": r["name"], "region": r["region"]} for r in recorded if (r["name"], r["region"]) not in listed]
 
 
 def _connector_view(connector, default_region, by_key):

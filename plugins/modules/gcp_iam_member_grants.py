@@ -18,7 +18,7 @@ description:
   - With O(state=absent) every grant the record holds for the roles of O(bindings) is removed, then their
     record entries.
   - Members are checked before any call; a subnetwork that does not exist in its region fails the call before
-    any change.
+    any change (in check mode it is shown with an empty policy and a warning, as a run may create it first).
 options:
   bindings:
     description: One entry per role, each with the complete lists of members this module manages for that role.
@@ -56,6 +56,12 @@ options:
         type: list
         elements: str
         default: []
+  exclusive:
+    description:
+      - O(bindings) lists every role this module manages under O(record_key), so what the record holds for a role no
+        longer listed is revoked too (with O(state=absent), every role of the record).
+    type: bool
+    default: false
   record_key:
     description: Metadata key of the record of what this module granted.
     type: str
@@ -123,7 +129,6 @@ updated:
   elements: str
 """
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import (
@@ -131,6 +136,7 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import
     CRM_URL,
     GcpApiError,
     GcpModule,
+    ProjectRecord,
     read_modify_write,
 )
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._shared_vpc import member_problems
@@ -178,19 +184,6 @@ def merge_roles(policy, resource, desired, granted):
     return changed
 
 
-def record_items(metadata, key, record):
-    """The metadata items with ``key`` holding ``record`` (dropped when empty); other items kept in order."""
-    items = [i for i in metadata.get("items", []) if i["key"] != key]
-    if record:
-        items.append({"key": key, "value": json.dumps(record, sort_keys=True)})
-    return items
-
-
-def read_record(metadata, key):
-    value = next((i.get("value") for i in metadata.get("items", []) if i["key"] == key), None)
-    return json.loads(value) if value else {}
-
-
 def _sorted(grants):
     return {role: {r: sorted(m) for r, m in by_resource.items() if m} for role, by_resource in grants.items()}
 
@@ -202,24 +195,11 @@ class Grants:
         self.module = module
         self.compute = module.compute
         self.crm = module.client(CRM_URL)
-        self.host = module.params["project"]
-        self.key = module.params["record_key"]
-
-    def metadata(self):
-        return self.compute.request("GET", f"projects/{self.host}").get("commonInstanceMetadata", {})
+        self.record = ProjectRecord(module, module.params["project"], module.params["record_key"])
 
     def write_record(self, entries):
-        """Set the record's entry of each role in ``entries`` (fingerprint-guarded, re-read and retried when
-        stale); an empty entry drops the role."""
-        def modify(metadata):
-            record = read_record(metadata, self.key)
-            new = {r: e for r, e in {**record, **entries}.items() if e}
-            if new == record:
-                return None
-            return {"fingerprint": metadata.get("fingerprint"), "items": record_items(metadata, self.key, new)}
-
-        read_modify_write(self.metadata, lambda body: self.module.wait([self.compute.mutate(
-            "POST", f"projects/{self.host}/setCommonInstanceMetadata", body)]), modify)
+        """Set the record's entry of each role in ``entries``; an empty entry drops the role."""
+        self.record.update(lambda record: {r: e for r, e in {**record, **entries}.items() if e})
 
     def get_policy(self, resource):
         if "/subnetworks/" in resource:
@@ -253,6 +233,7 @@ def main():
                 project_members=dict(type="list", elements="str", default=[]),
             )),
             record_key=dict(type="str", default="cloudbridge-iam-grants", no_log=False),
+            exclusive=dict(type="bool", default=False),
             scopes=dict(type="list", elements="str", default=CLOUD_PLATFORM_SCOPES),
             state=dict(type="str", choices=["present", "absent"], default="present"),
         ),
@@ -269,13 +250,19 @@ def main():
     desired = desired_grants(p)
     try:
         grants = Grants(module)
-        record = read_record(grants.metadata(), grants.key)
+        record = grants.record.read()
+        if p["exclusive"]:  # a role dropped from bindings: everything granted for it is revoked
+            desired.update({role: {} for role in record if role not in desired})
         granted = {role: {r: set(m) for r, m in record.get(role, {}).items()} for role in desired}
         resources = sorted({r for by_resource in [*desired.values(), *granted.values()] for r in by_resource})
         with ThreadPoolExecutor(max_workers=max(1, len(resources))) as pool:
             policies = dict(zip(resources, pool.map(grants.policy_or_none, resources), strict=True))
         missing = sorted({r for by_resource in desired.values() for r in by_resource if policies[r] is None})
-        if missing:
+        if missing and module.check_mode:
+            # e.g. a check run that would create the subnetworks first: shown as granted on an empty policy
+            module.warn("not found (yet), shown with an empty policy: " + ", ".join(missing))
+            policies.update({r: {} for r in missing})
+        elif missing:
             module.fail(thing, "not found: " + ", ".join(missing)
                         + " (a subnetwork must exist in the region given with it)")
         live = [r for r in resources if policies[r] is not None]

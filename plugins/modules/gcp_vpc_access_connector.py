@@ -14,6 +14,10 @@ description:
     the connector (delete, then create).
   - Waits until the connector is C(READY) (or gone); run it with C(async) and C(async_status) to create
     several connectors in parallel and see progress while they come up.
+  - A connector this module creates is recorded in the project's common instance metadata under O(record_key)
+    (before it is created; removed once it is deleted), so that a later run knows which connectors are its own (see
+    M(cloudbridge.hybrid_vpn.gcp_vpc_access_connector_info)). A connector that existed before is managed but
+    not recorded.
 options:
   name:
     description: Connector id (1 to 25 characters, lower case letters, digits and hyphens, starting with a letter).
@@ -52,6 +56,10 @@ options:
     description: Maximum instances (3 to 10, above O(min_instances)).
     type: int
     default: 3
+  record_key:
+    description: Metadata key of the record of the connectors this module created.
+    type: str
+    default: cloudbridge-vpc-access-connectors
   scopes:
     description: OAuth2 scopes; Serverless VPC Access needs the cloud-platform scope.
     type: list
@@ -112,6 +120,7 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import
     VPCACCESS_URL,
     GcpApiError,
     GcpModule,
+    ProjectRecord,
     compact,
 )
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._shared_vpc import (
@@ -153,6 +162,12 @@ def plan_connector(current, desired):
     return None
 
 
+def recorded(record, region, name, present):
+    """The connector record (region -> sorted connector names) with ``name`` in ``region`` added or removed."""
+    names = set(record.get(region, [])) | {name} if present else set(record.get(region, [])) - {name}
+    return {r: n for r, n in {**record, region: sorted(names)}.items() if n}
+
+
 def _view(current):
     return {k: current.get(k) for k in (*IMMUTABLE, *SCALABLE) if current.get(k) is not None} if current else {}
 
@@ -169,6 +184,7 @@ def main():
             machine_type=dict(type="str", default="e2-micro"),
             min_instances=dict(type="int", default=2),
             max_instances=dict(type="int", default=3),
+            record_key=dict(type="str", default="cloudbridge-vpc-access-connectors", no_log=False),
             scopes=dict(type="list", elements="str", default=CLOUD_PLATFORM_SCOPES),
             state=dict(type="str", choices=["present", "absent"], default="present"),
         ),
@@ -189,11 +205,15 @@ def main():
         while current and current.get("state") == "DELETING" and time.monotonic() < deadline:
             api.sleep(api.poll)  # someone else's delete: wait until it is gone
             current = api.get(path)
+        record = ProjectRecord(module, p["project"], p["record_key"])
         if p["state"] == "absent":
-            if current is None:
+            mine = p["name"] in record.read().get(p["region"], [])
+            if current is None and not mine:
                 module.exit_json(changed=False, connector={})
             if not module.check_mode:
-                api.wait_long_running([api.request("DELETE", path)], p["timeout"], module.log)
+                if current is not None:
+                    api.wait_long_running([api.request("DELETE", path)], p["timeout"], module.log)
+                record.update(lambda r: recorded(r, p["region"], p["name"], False))
             module.exit_json(changed=True, connector={}, **module.diff(_view(current), None))
         desired = desired_connector(p)
         action = plan_connector(current, desired)
@@ -214,6 +234,8 @@ def main():
         else:
             if action == "replace":
                 api.wait_long_running([api.request("DELETE", path)], p["timeout"], module.log)
+            else:  # recorded before it exists, so it is never left unrecorded; a replaced one keeps its state
+                record.update(lambda r: recorded(r, p["region"], p["name"], True))
             op = api.request("POST", f"{parent}/connectors", desired, params={"connectorId": p["name"]})
             api.wait_long_running([op], p["timeout"], module.log)
         connector = api.get(path)
@@ -224,6 +246,10 @@ def main():
 
 def _subnetwork_clashes(module, p):
     network = module.compute.get(f"projects/{p['project']}/global/networks/{p['network']}")
+    if network is None and module.check_mode:
+        # e.g. a check run on an empty project whose network the same run would create first
+        module.warn(f"network {p['network']} does not exist (yet) in {p['project']}: connector range not checked")
+        return []
     if network is None:
         module.fail(f"Serverless VPC Access connector {p['name']}",
                     f"network {p['network']} not found in {p['project']}")

@@ -1,6 +1,7 @@
 """gcp_shared_vpc on the twin's host project and two service projects: bad inputs refused before any change,
 check mode, converge, idempotence, others' bindings kept, a dropped member and a dropped service project,
-project-level access, AWS learning the shared ranges over BGP (CUSTOM advertisement), teardown."""
+project-level access, AWS learning the shared ranges over BGP (CUSTOM advertisement), teardown; then a host
+network and subnetworks created from nothing, a dropped connector deleted, and only what the role created removed."""
 
 from __future__ import annotations
 
@@ -201,4 +202,78 @@ def test_absent_removes_everything_ours_then_reruns_clean(twin, gcp, tmp_path):
     assert subnet_members(gcp, "ml-tokyo") == [THEIRS]
     assert project_members(gcp, "roles/owner") == [f"serviceAccount:twin@{HOST}.iam.gserviceaccount.com"]
     stats, _ = play(tmp_path, services(), gcp_shared_vpc_state="absent")
+    assert (stats["failures"], stats["changed"]) == (0, 0)
+
+
+# --- the host network created by the role, from nothing ---------------------------------------------------------
+
+NEW = "vpc-svpc"  # a network the host project does not have
+NEW_SUBNETS = [{"name": "app-tokyo", "ip_cidr_range": "10.110.0.0/20", "private_ip_google_access": True,
+                "secondary_ip_ranges": [{"range_name": "pods", "ip_cidr_range": "10.112.0.0/16"}]},
+               {"name": "api-osaka", "region": "asia-northeast2", "ip_cidr_range": "10.110.16.0/20"}]
+NEW_CONNECTORS = [{"name": "svpc-a", "ip_cidr_range": "10.110.240.0/28"},
+                  {"name": "svpc-b", "ip_cidr_range": "10.110.240.16/28"}]
+
+
+def play_new(tmp_path, check=False, **host_vars):
+    settings = {"gcp_shared_vpc_network": NEW, "gcp_shared_vpc_network_create": True,
+                "gcp_shared_vpc_network_subnetworks": NEW_SUBNETS,
+                "gcp_shared_vpc_subnetworks": [{"name": "app-tokyo"},
+                                               {"name": "api-osaka", "region": "asia-northeast2"}],
+                "gcp_shared_vpc_connectors": NEW_CONNECTORS, **host_vars}
+    return play(tmp_path, services(ml={"subnetworks": ["app-tokyo"]}), check=check, **settings)
+
+
+def connector(gcp, name):
+    return gcp.get(f"{VPCACCESS}projects/{HOST}/locations/{REGION}/connectors/{name}", timeout=30)
+
+
+def test_network_from_nothing_check_converge_rerun(twin, admin, gcp, tmp_path):
+    admin.clear_calls()
+    stats, _ = play_new(tmp_path, check=True)
+    assert (stats["failures"], stats["changed"] > 0) == (0, True)
+    assert writes(admin) == {}
+    assert gcp.get(f"{COMPUTE}projects/{HOST}/global/networks/{NEW}", timeout=30).status_code == 404
+
+    stats, _ = play_new(tmp_path)
+    assert (stats["failures"], stats["changed"] > 0) == (0, True)
+    network = gcp.get(f"{COMPUTE}projects/{HOST}/global/networks/{NEW}", timeout=30).json()
+    assert network["autoCreateSubnetworks"] is False and len(network["subnetworks"]) == 2
+    app = gcp.get(f"{COMPUTE}{SUBNET}app-tokyo", timeout=30).json()
+    assert (app["ipCidrRange"], app["secondaryIpRanges"], app["privateIpGoogleAccess"]) == (
+        "10.110.0.0/20", [{"rangeName": "pods", "ipCidrRange": "10.112.0.0/16"}], True)
+    osaka = f"{COMPUTE}projects/{HOST}/regions/asia-northeast2/subnetworks/api-osaka"
+    assert gcp.get(osaka, timeout=30).json()["ipCidrRange"] == "10.110.16.0/20"
+    assert subnet_members(gcp, "app-tokyo") == sorted([API_SA, ML_GROUP, ML_SA])
+    assert members(gcp, f"{osaka}/getIamPolicy") == [API_SA]
+    assert [connector(gcp, c["name"]).json()["state"] for c in NEW_CONNECTORS] == ["READY", "READY"]
+    assert xpn(gcp) == ("HOST", ["cb-svc-api", "cb-svc-ml"])
+
+    admin.clear_calls()
+    assert play_new(tmp_path)[0]["changed"] == 0
+    assert writes(admin) == {}
+
+
+def test_a_dropped_connector_and_firewall_rule_are_deleted(twin, gcp, tmp_path):
+    rule = f"{COMPUTE}projects/{HOST}/global/firewalls/allow-from-aws"
+    assert gcp.get(rule, timeout=30).json()["network"].endswith(f"/networks/{NEW}")
+    stats, _ = play_new(tmp_path, gcp_shared_vpc_connectors=NEW_CONNECTORS[:1], gcp_shared_vpc_firewall={})
+    assert (stats["failures"], stats["changed"] > 0) == (0, True)
+    assert connector(gcp, "svpc-b").status_code == 404
+    assert connector(gcp, "svpc-a").json()["state"] == "READY"
+    assert gcp.get(rule, timeout=30).status_code == 404
+
+
+def test_absent_removes_the_network_the_role_created_only(twin, gcp, tmp_path):
+    stats, _ = play_new(tmp_path, gcp_shared_vpc_state="absent", gcp_shared_vpc_connectors=[],
+                        gcp_shared_vpc_firewall={})
+    assert (stats["failures"], stats["changed"] > 0) == (0, True)
+    assert connector(gcp, "svpc-a").status_code == 404  # recorded, so deleted though no longer listed
+    assert gcp.get(f"{COMPUTE}projects/{HOST}/global/networks/{NEW}", timeout=30).status_code == 404
+    assert gcp.get(f"{COMPUTE}{SUBNET}app-tokyo", timeout=30).status_code == 404
+    assert xpn(gcp) == ("UNSPECIFIED_XPN_PROJECT_STATUS", [])
+    hub = gcp.get(f"{COMPUTE}projects/{HOST}/global/networks/vpc-hub", timeout=30).json()
+    assert len(hub["subnetworks"]) == 2  # not the role's: left alone
+    stats, _ = play_new(tmp_path, gcp_shared_vpc_state="absent", gcp_shared_vpc_connectors=[],
+                        gcp_shared_vpc_firewall={})
     assert (stats["failures"], stats["changed"]) == (0, 0)

@@ -67,7 +67,8 @@ def required(field: str) -> GcpError:
 def in_use(word: str, path: str, user: str) -> GcpError:
     # terraform-google-modules/terraform-google-vpn #23 (api-samples.md §5.2).
     return GcpError(400, "resourceInUseByAnotherResource",
-                    f"The {word} resource '{path}' is already being used by '{user}'")
+                    f"The {word} resource '{path}' is already being used by '{user}'",
+                    op_code="RESOURCE_IN_USE_BY_ANOTHER_RESOURCE")
 
 
 def invalid_usage(message: str) -> GcpError:

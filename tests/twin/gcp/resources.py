@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -99,6 +100,13 @@ def _list(coll: Collection, req: Request):
 def _delete(coll: Collection, req: Request, param: str):
     resource = _get(coll, req, param)
     users = store.users_of(resource["selfLink"])
+    if users and coll.name == "networks":
+        # A network still used (subnetworks, firewall rules, routers, gateways) is refused in the Operation, not
+        # the call: "Error waiting for Deleting Network: The network resource '...' is already being used by
+        # '.../firewalls/...'" (GoogleCloudPlatform/terraform-google-three-tier-web-app #167; genevieve/leftovers
+        # #6 "Operation error: The network resource ..."). The network stays.
+        return 200, operations.start(req.project, req.scope, "delete", resource["selfLink"], in_use(
+            coll.word, key_path(resource["_key"]), key_path(users[0]["_key"])))
     if users:
         raise in_use(coll.word, key_path(resource["_key"]), key_path(users[0]["_key"]))
     del store.state.resources[resource["_key"]]
@@ -174,34 +182,122 @@ def _cidr(field: str, value: str) -> ipaddress.IPv4Network:
         raise invalid(field, value, "Invalid IPCidrRange.") from None  # twin wording
 
 
+def _subnet_fingerprint(subnet: dict) -> str:
+    return store.fingerprint(json.dumps([subnet["ipCidrRange"], subnet["secondaryIpRanges"],
+                                         subnet["privateIpGoogleAccess"], subnet["description"]]))
+
+
+def _secondary_ranges(name: str, region: str, primary: ipaddress.IPv4Network, ranges: list) -> list[dict]:
+    """Checked secondaryIpRanges: each rangeName 1-63 characters complying with RFC1035 and unique within the
+    subnetwork (discovery SubnetworkSecondaryRange.rangeName), each range valid and overlapping neither the
+    primary range nor another secondary range (cloud.google.com/vpc/docs/subnets, "Secondary IPv4 ranges")."""
+    seen, out = [], []
+    for n, item in enumerate(ranges):
+        name = item.get("rangeName", "")
+        if not re.fullmatch(NAME_PATTERN, name):
+            raise invalid_name(f"resource.secondaryIpRanges[{n}].rangeName", name)
+        if name in [s["rangeName"] for s in out]:
+            # Twin wording (uniqueness from the discovery description).
+            raise invalid(f"resource.secondaryIpRanges[{n}].rangeName", name, "Secondary range names must be unique.")
+        field = f"resource.secondaryIpRanges[{n}].ipCidrRange"
+        cidr = _cidr(field, item.get("ipCidrRange", ""))
+        if any(cidr.overlaps(other) for other in [primary, *seen]):
+            # tf-google-network #20: 400 "Invalid value for field 'resource.secondaryIpRanges[0].ipCidrRange':
+            # '192.168.64.0/24'. Invalid IPCidrRange: 192.168.64.0/24 conflicts with existing subnetwork
+            # 'subnet-01' in region 'us-west1'."
+            raise invalid(field, str(cidr), f"Invalid IPCidrRange: {cidr} conflicts with existing subnetwork "
+                          f"'{name}' in region '{region}'.")
+        seen.append(cidr)
+        out.append({"rangeName": name, "ipCidrRange": str(cidr)})
+    return out
+
+
 def _subnetwork(req: Request, body: dict) -> dict:
     network = ref(req, body, "network", "networks")
     if "ipCidrRange" not in body:
         raise required("resource.ipCidrRange")
     cidr = _cidr("resource.ipCidrRange", body["ipCidrRange"])
+    secondary = _secondary_ranges(body.get("name", ""), req.scope, cidr, body.get("secondaryIpRanges", []))
     # gatewayAddress: the range's second address is its default gateway (cloud.google.com/vpc/docs/subnets,
     # reserved addresses).
-    return {"description": body.get("description", ""), "network": network["selfLink"],
-            "ipCidrRange": str(cidr), "gatewayAddress": str(cidr[1]),
-            "privateIpGoogleAccess": body.get("privateIpGoogleAccess", False),
-            "secondaryIpRanges": body.get("secondaryIpRanges", []), "purpose": body.get("purpose", "PRIVATE"),
-            "stackType": body.get("stackType", "IPV4_ONLY"), "fingerprint": store.fingerprint(str(cidr)),
-            # An empty policy is {"etag": "ACAB"}, as `gcloud compute networks subnets get-iam-policy` prints it.
-            "_iam": {"etag": "ACAB"}}
+    fields = {"description": body.get("description", ""), "network": network["selfLink"],
+              "ipCidrRange": str(cidr), "gatewayAddress": str(cidr[1]),
+              "privateIpGoogleAccess": body.get("privateIpGoogleAccess", False),
+              "secondaryIpRanges": secondary, "purpose": body.get("purpose", "PRIVATE"),
+              "stackType": body.get("stackType", "IPV4_ONLY"),
+              # An empty policy is {"etag": "ACAB"}, as `gcloud compute networks subnets get-iam-policy` prints it.
+              "_iam": {"etag": "ACAB"}}
+    return {**fields, "fingerprint": _subnet_fingerprint(fields)}
 
 
-def _subnet_overlap(req: Request, fields: dict) -> GcpError | None:
-    cidr = ipaddress.IPv4Network(fields["ipCidrRange"])
+def _subnet_ranges(subnet: dict) -> list[ipaddress.IPv4Network]:
+    return [ipaddress.IPv4Network(r) for r in
+            [subnet["ipCidrRange"], *[s["ipCidrRange"] for s in subnet.get("secondaryIpRanges", [])]]]
+
+
+def _subnet_overlap(req: Request, fields: dict, skip: dict | None = None) -> GcpError | None:
+    """Any range of ``fields`` (primary or secondary) overlapping a range of another subnetwork of the network."""
     for other in store.find("subnetworks", network=fields["network"]):
-        if cidr.overlaps(ipaddress.IPv4Network(other["ipCidrRange"])):
-            # Reported in the Operation, code INVALID_USAGE (api-samples.md §5.2); text after "subnetwork"
-            # completed by the twin.
-            return GcpError(400, "invalidUsage", f"Invalid IPCidrRange: {cidr} conflicts with existing subnetwork "
-                            f"'{other['name']}' in region '{other['_key'][2]}'.", op_code="INVALID_USAGE")
+        if other is skip:
+            continue
+        for cidr in _subnet_ranges(fields):
+            if any(cidr.overlaps(r) for r in _subnet_ranges(other)):
+                # Reported in the Operation, code INVALID_USAGE (api-samples.md §5.2); text after "subnetwork"
+                # completed by the twin.
+                return GcpError(400, "invalidUsage", f"Invalid IPCidrRange: {cidr} conflicts with existing "
+                                f"subnetwork '{other['name']}' in region '{other['_key'][2]}'.",
+                                op_code="INVALID_USAGE")
     return None
 
 
 SUBNETWORKS = register(Collection("subnetworks", "subnetwork", "subnetwork", _subnetwork, conflict=_subnet_overlap))
+
+
+@handles("compute.subnetworks.patch")
+def patch_subnetwork(req: Request):
+    """Only the fields the discovery descriptions say can change: secondaryIpRanges (added or removed),
+    privateIpGoogleAccess and the description; the request carries the current fingerprint (discovery
+    subnetworks.patch: "You must specify the current fingerprint of the subnetwork resource being patched")."""
+    subnet = store.get(("subnetworks", req.project, req.scope, req.params["subnetwork"]))
+    body = req.body
+    if not body.get("fingerprint"):
+        # hashicorp/terraform-provider-google #1469, #8279: 400 "Required field 'resource.fingerprint' not
+        # specified".
+        raise required("resource.fingerprint")
+    if body["fingerprint"] != subnet["fingerprint"]:
+        # Twin wording, same 412 as a stale labelFingerprint (googleapis/google-cloud-go #7802).
+        raise precondition("Supplied fingerprint does not match current fingerprint.")
+    fixed = [k for k in ("ipCidrRange", "network", "region") if k in body and str(body[k]).split(
+        "/compute/v1/", 1)[-1] != str(subnet.get(k)).split("/compute/v1/", 1)[-1]]
+    if fixed:
+        # pulumi-google-native #319: "The following field(s) specified in the request cannot be modified:
+        # [region]"; the primary range grows only through expandIpCidrRange.
+        raise invalid("resource", subnet["name"], "The following field(s) specified in the request cannot be "
+                      f"modified: [{', '.join(fixed)}]")
+    fields = dict(subnet)
+    if "secondaryIpRanges" in body:
+        fields["secondaryIpRanges"] = _secondary_ranges(subnet["name"], req.scope,
+                                                        ipaddress.IPv4Network(subnet["ipCidrRange"]),
+                                                        body["secondaryIpRanges"])
+        clash = _subnet_overlap(req, fields, skip=subnet)
+        if clash:
+            raise invalid("resource.secondaryIpRanges", "", clash.message)  # synchronous on patch (#20 above)
+    for key in ("privateIpGoogleAccess", "description"):
+        if key in body:
+            fields[key] = body[key]
+    subnet.update({k: fields[k] for k in ("secondaryIpRanges", "privateIpGoogleAccess", "description")})
+    subnet["fingerprint"] = _subnet_fingerprint(subnet)
+    return 200, operations.start(req.project, req.scope, "patch", subnet)
+
+
+@handles("compute.subnetworks.setPrivateIpGoogleAccess")
+def set_private_ip_google_access(req: Request):
+    # discovery subnetworks.setPrivateIpGoogleAccess: "Set whether VMs in this subnet can access Google services
+    # without assigning external IP addresses through Private Google Access"; body {privateIpGoogleAccess}.
+    subnet = store.get(("subnetworks", req.project, req.scope, req.params["subnetwork"]))
+    subnet["privateIpGoogleAccess"] = bool(req.body.get("privateIpGoogleAccess", False))
+    subnet["fingerprint"] = _subnet_fingerprint(subnet)
+    return 200, operations.start(req.project, req.scope, "setPrivateIpGoogleAccess", subnet)
 
 
 def seed_network(project: str, spec: dict) -> None:

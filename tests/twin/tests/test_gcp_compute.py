@@ -217,14 +217,52 @@ def test_an_overlapping_subnetwork_fails_inside_its_operation(compute):
 
 
 def test_a_network_in_use_cannot_be_deleted_and_an_unused_one_can(compute):
-    error = error_of(compute.networks().delete(project=P, network="vpc-hub"))
-    assert (error["code"], error["errors"][0]["reason"], error["message"]) == (
-        400, "resourceInUseByAnotherResource", f"The network resource 'projects/{P}/global/networks/vpc-hub' is "
-        f"already being used by 'projects/{P}/regions/{R}/subnetworks/hub-tokyo'")
+    op = compute.networks().delete(project=P, network="vpc-hub").execute()
+    finished = compute.globalOperations().wait(project=P, operation=op["name"]).execute()
+    assert (finished["httpErrorStatusCode"], finished["error"]["errors"]) == (400, [{
+        "code": "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE",
+        "message": f"The network resource 'projects/{P}/global/networks/vpc-hub' is "
+                   f"already being used by 'projects/{P}/regions/{R}/subnetworks/hub-tokyo'"}])
+    assert compute.networks().get(project=P, network="vpc-hub").execute()["name"] == "vpc-hub"
     insert(compute, "networks", {"name": "spare", "autoCreateSubnetworks": False}, region=None)
     op = done(compute, compute.networks().delete(project=P, network="spare"), None)
     assert op["operationType"] == "delete"
     assert error_of(compute.networks().get(project=P, network="spare"))["code"] == 404
+
+
+def test_secondary_ranges_are_checked_and_patched_with_the_fingerprint(compute):
+    subnets = compute.subnetworks()
+    body = {"name": "pods", "network": NET, "ipCidrRange": "10.120.0.0/24",
+            "secondaryIpRanges": [{"rangeName": "pods", "ipCidrRange": "10.120.0.128/25"}]}
+    error = error_of(subnets.insert(project=P, region=R, body=body))
+    assert (error["code"], error["message"]) == (400, "Invalid value for field 'resource.secondaryIpRanges[0]."
+                                                 "ipCidrRange': '10.120.0.128/25'. Invalid IPCidrRange: "
+                                                 f"10.120.0.128/25 conflicts with existing subnetwork 'pods' in "
+                                                 f"region '{R}'.")
+    body["secondaryIpRanges"] = [{"rangeName": "Pods", "ipCidrRange": "10.121.0.0/24"}]
+    assert "rangeName" in error_of(subnets.insert(project=P, region=R, body=body))["message"]
+    body["secondaryIpRanges"] = [{"rangeName": "pods", "ipCidrRange": "10.121.0.0/24"}]
+    subnet = insert(compute, "subnetworks", body)
+    assert (subnet["secondaryIpRanges"], subnet["privateIpGoogleAccess"]) == (body["secondaryIpRanges"], False)
+    # A secondary range overlapping another subnetwork of the network is refused at once on patch.
+    clash = {"secondaryIpRanges": [{"rangeName": "x", "ipCidrRange": "10.100.0.0/24"}],
+             "fingerprint": subnet["fingerprint"]}
+    error = error_of(subnets.patch(project=P, region=R, subnetwork="pods", body=clash))
+    assert error["code"] == 400 and "conflicts with existing subnetwork 'hub-tokyo'" in error["message"]
+    error = error_of(subnets.patch(project=P, region=R, subnetwork="pods", body={"secondaryIpRanges": []}))
+    assert (error["code"], error["message"]) == (400, "Required field 'resource.fingerprint' not specified")
+    error = error_of(subnets.patch(project=P, region=R, subnetwork="pods",
+                                   body={"ipCidrRange": "10.120.0.0/23", "fingerprint": subnet["fingerprint"]}))
+    assert error["message"].endswith("cannot be modified: [ipCidrRange]")
+    done(compute, subnets.patch(project=P, region=R, subnetwork="pods",
+                                body={"secondaryIpRanges": [], "fingerprint": subnet["fingerprint"]}))
+    error = error_of(subnets.patch(project=P, region=R, subnetwork="pods",
+                                   body={"secondaryIpRanges": [], "fingerprint": subnet["fingerprint"]}))
+    assert error["code"] == 412
+    done(compute, subnets.setPrivateIpGoogleAccess(project=P, region=R, subnetwork="pods",
+                                                   body={"privateIpGoogleAccess": True}))
+    subnet = subnets.get(project=P, region=R, subnetwork="pods").execute()
+    assert (subnet["secondaryIpRanges"], subnet["privateIpGoogleAccess"]) == ([], True)
 
 
 def test_subnetwork_iam_policy_round_trip_and_stale_etag(compute):

@@ -68,6 +68,14 @@ def test_connectors_may_not_overlap_each_other():
         "(10.100.240.0/28)"]
 
 
+def test_recorded_connectors_no_longer_listed_are_dropped():
+    recorded = [{"name": "svpc-tokyo", "region": R, "state": "READY"}, {"name": "old", "region": R, "state": None},
+                {"name": "svpc-tokyo", "region": "us-east1", "state": "READY"}]
+    assert plan([], [], FOUND, [CONN], "subnet", R, recorded_connectors=recorded)["dropped_connectors"] == [
+        {"name": "old", "region": R}, {"name": "svpc-tokyo", "region": "us-east1"}]
+    assert plan([], [], FOUND, [CONN], "subnet", R)["dropped_connectors"] == []
+
+
 def test_advertised_ranges_subnetworks_then_connectors_each_once():
     fact = plan([ML], SHARED, FOUND, [CONN, {"name": "on-subnet", "subnet": {"name": "ml-tokyo"}, "max_instances": 3}],
                 "subnet", R)

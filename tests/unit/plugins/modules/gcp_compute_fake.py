@@ -75,6 +75,9 @@ class FakeCompute:
             if router not in self.store:
                 return error(404, f"The resource '{router}' was not found", "notFound")
             return Response(200, {"result": self.router_status})
+        if path in self.store and "/global/networks/" in path:  # a network lists its subnetworks' links
+            subnets = [v["selfLink"] for v in self.store.values() if v.get("network", "").endswith(path)]
+            return Response(200, dict(self.store[path], **({"subnetworks": subnets} if subnets else {})))
         if path in self.store:
             return Response(200, self.store[path])
         if path.rsplit("/", 1)[1] in COLLECTIONS:
@@ -84,6 +87,10 @@ class FakeCompute:
     def _post(self, path, body):
         if path.endswith("/wait"):
             return Response(200, {"status": "DONE"})
+        if path.endswith("/setPrivateIpGoogleAccess"):
+            target = path.rsplit("/", 1)[0]
+            self.store[target]["privateIpGoogleAccess"] = body["privateIpGoogleAccess"]
+            return self._op(target)
         if path.endswith("/setLabels"):
             target = path.rsplit("/", 1)[0]
             self.store[target]["labels"] = body["labels"]

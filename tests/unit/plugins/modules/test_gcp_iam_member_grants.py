@@ -2,6 +2,7 @@ from unit.plugins.modules import gcp_shared_vpc_fake
 from unit.plugins.modules.gcp_compute_fake import run_module
 from unit.plugins.modules.gcp_shared_vpc_fake import SUBNET, record
 
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _gcp
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import gcp_iam_member_grants as mod
 
 google = gcp_shared_vpc_fake.google  # the fixture, used by name
@@ -42,9 +43,9 @@ def test_merge_roles_applies_every_role_to_one_policy():
 
 
 def test_record_items_keep_other_metadata():
-    items = mod.record_items({"items": [{"key": "other", "value": "1"}, {"key": "k", "value": "{}"}]}, "k", {"a": 1})
+    items = _gcp.record_items({"items": [{"key": "other", "value": "1"}, {"key": "k", "value": "{}"}]}, "k", {"a": 1})
     assert items == [{"key": "other", "value": "1"}, {"key": "k", "value": '{"a": 1}'}]
-    assert mod.record_items({"items": items}, "k", {}) == [{"key": "other", "value": "1"}]
+    assert _gcp.record_items({"items": items}, "k", {}) == [{"key": "other", "value": "1"}]
 
 
 def test_grants_records_and_reruns_clean(google):
@@ -95,6 +96,10 @@ def test_bad_member_and_missing_subnetwork_fail_before_any_change(google):
                                                                           "members": [SA]}]}]})
     assert result["msg"].endswith("not found: projects/p/regions/r/subnetworks/nope (a subnetwork must exist in the "
                                   "region given with it)")
+    # In check mode (a run may create it first) it is shown on an empty policy, with a warning.
+    check = run_module(mod, {"bindings": [{"role": ROLE, "subnetworks": [{"name": "nope", "region": "r",
+                                                                         "members": [SA]}]}]}, check=True)
+    assert check["changed"] is True and "not found (yet)" in str(check["warnings"])
     assert google.writes() == []
 
 
@@ -106,3 +111,13 @@ def test_absent_revokes_what_was_granted_then_reruns_clean(google):
     assert google.subnets[SUBNET]["iam"]["bindings"] == [{"role": ROLE, "members": [OTHER]}]
     assert "cloudbridge-iam-grants" not in [i["key"] for i in google.metadata["items"]]
     assert run_module(mod, absent)["changed"] is False
+
+
+def test_exclusive_revokes_the_roles_no_longer_listed(google):
+    run_module(mod, {"bindings": [{"role": ROLE, "project_members": [USER]},
+                                  {"role": "roles/vpcaccess.user", "project_members": [USER]}]})
+    kept = run_module(mod, {"bindings": [{"role": ROLE, "project_members": [USER]}]})
+    assert kept["changed"] is False  # not exclusive: the other role is left as it is
+    result = run_module(mod, {"bindings": [{"role": ROLE, "project_members": [USER]}], "exclusive": True})
+    assert result["changed"] is True and list(record(google)) == [ROLE]
+    assert [b["role"] for b in google.projects["p"]["iam"]["bindings"]] == [ROLE]

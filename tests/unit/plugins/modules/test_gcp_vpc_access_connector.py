@@ -1,7 +1,10 @@
+import json
+
 from unit.plugins.modules import gcp_shared_vpc_fake
 from unit.plugins.modules.gcp_compute_fake import run_module
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import gcp_vpc_access_connector as mod
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import gcp_vpc_access_connector_info as info
 
 google = gcp_shared_vpc_fake.google  # the fixture, used by name
 ARGS = {"name": "c1", "region": "r", "network": "vpc", "ip_cidr_range": "10.8.0.0/28"}
@@ -50,3 +53,28 @@ def test_check_mode_and_absent(google):
     gone = run_module(mod, {"name": "c1", "region": "r", "state": "absent"})
     assert (gone["changed"], google.connectors) == (True, {})
     assert run_module(mod, {"name": "c1", "region": "r", "state": "absent"})["changed"] is False
+
+
+def connector_record(fake):
+    return next((json.loads(i["value"]) for i in fake.metadata["items"]
+                 if i["key"] == "cloudbridge-vpc-access-connectors"), {})
+
+
+def test_recorded_adds_and_removes():
+    assert mod.recorded({}, "r", "c1", True) == {"r": ["c1"]}
+    assert mod.recorded({"r": ["c1", "c2"], "s": ["c3"]}, "r", "c1", False) == {"r": ["c2"], "s": ["c3"]}
+    assert mod.recorded({"r": ["c1"]}, "r", "c1", False) == {}
+
+
+def test_only_the_connectors_it_created_are_recorded_and_listed(google):
+    google.connectors["projects/p/locations/r/connectors/old"] = {"name": "old", "state": "READY"}
+    run_module(mod, ARGS)
+    run_module(mod, dict(ARGS, name="old"))  # existed before: managed, not recorded
+    assert connector_record(google) == {"r": ["c1"]}
+    assert {"key": "other", "value": "kept"} in google.metadata["items"]
+    assert run_module(info, {})["connectors"] == [
+        {"name": "c1", "region": "r", "state": "READY", "ip_cidr_range": "10.8.0.0/28"}]
+    del google.connectors[PATH]  # deleted by someone else: still listed, without a state, until deleted here
+    assert run_module(info, {})["connectors"][0]["state"] is None
+    assert run_module(mod, {"name": "c1", "region": "r", "state": "absent"})["changed"] is True
+    assert connector_record(google) == {} and run_module(info, {})["connectors"] == []
