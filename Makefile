@@ -13,7 +13,8 @@ export ANSIBLE_HOME := $(CURDIR)/$(VENV)/ansible-home
 export PATH := $(BIN):$(PATH)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: setup test lint unit twin-test integration protocol molecule demo twin-up twin-down build clean
+.PHONY: setup test lint unit twin-test integration protocol molecule reliability reliability-short demo twin-up twin-down \
+	build clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +28,7 @@ $(COLLECTION_LINK): | $(VENV)/.installed
 
 setup: $(VENV)/.installed $(COLLECTION_LINK)
 
-test: lint unit twin-test integration protocol molecule
+test: lint unit twin-test integration protocol molecule reliability-short
 
 lint: setup
 	$(BIN)/ruff check .
@@ -47,6 +48,15 @@ integration: setup
 # prints per tunnel the IKE/CHILD SA and BGP states they report. Skipped, with the reason, where it cannot run.
 protocol: setup
 	$(PYTEST) -q -rs tests/protocol
+
+# Bad input across all four roles, wrong or missing credentials, wrong accounts and projects, key searches over
+# -vvvv / --diff / check-mode / failed runs and build/ (tests/reliability); prints a summary table at the end.
+# `make test` runs the cases marked short.
+reliability: setup
+	$(PYTEST) -q -n 2 --dist load tests/reliability
+
+reliability-short: setup
+	$(PYTEST) -q -n 2 --dist load -m short tests/reliability
 
 molecule: setup
 	cd extensions && $(BIN)/molecule test --all

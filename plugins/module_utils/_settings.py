@@ -166,6 +166,9 @@ SCHEMA = {
     "name": (lambda n, v: as_str(n, v, re.compile(r"[^\s].{0,250}"), "a non-empty Name tag, at most 251 characters "
                                  "(the customer gateways add -if0 and -if1)"), "cloudbridge-hybrid-vpn"),
     "aws_region": (lambda n, v: as_str(n, v, _AWS_REGION_RE, "an AWS region name such as ap-northeast-1"), None),
+    # The hub account: preflight stops when the credentials act in another one (STS GetCallerIdentity).
+    "aws_account_id": (lambda n, v: as_str(n, v, re.compile(r"[0-9]{12}"), "the hub's 12-digit AWS account id "
+                                           "(quoted in YAML)"), None),
     "aws_amazon_side_asn": (lambda n, v: as_int(n, v, expected="a private ASN (64512-65534 or "
                                                 "4200000000-4294967294)"), 64512),
     "aws_transit_gateway_id": (lambda n, v: as_str(n, v, _TGW_ID_RE, "empty or a Transit Gateway id (tgw-...)",

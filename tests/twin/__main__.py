@@ -22,7 +22,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from twin import ca, config
-from twin.admin import GCP_ACCESS_TOKEN
 from twin.server import Ports
 
 _PACKAGE_PARENT = Path(__file__).resolve().parents[1]  # the directory that makes "twin" importable
@@ -130,13 +129,14 @@ def twin_env(state_dir, ports: Ports, seed: dict) -> dict[str, str]:
     """What a shell, a test or ansible-playbook needs to talk to the twin with ordinary clients."""
     bundle = str(ca.files(state_dir).bundle)
     host_project = next(p["id"] for p in seed["gcp"]["projects"] if p.get("role") == "host")
+    hub = next(a for a in seed["aws"]["accounts"] if a.get("role") == "hub")["credentials"]
     proxy = f"http://127.0.0.1:{ports.proxy}"
     no_proxy = "127.0.0.1,localhost"
     return {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports.aws}",
-        # moto accepts any signature; these are its documented placeholder credentials.
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        # The hub operator's key (seed.yml): the twin refuses keys it does not know, as AWS does.
+        "AWS_ACCESS_KEY_ID": hub["access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": hub["secret_access_key"],
         "AWS_DEFAULT_REGION": seed["aws"]["default_region"],
         "AWS_REGION": seed["aws"]["default_region"],
         # requests and httplib2 read the lower-case names first: set both so a stale one cannot win.
@@ -147,7 +147,7 @@ def twin_env(state_dir, ports: Ports, seed: dict) -> dict[str, str]:
         "REQUESTS_CA_BUNDLE": bundle,
         "HTTPLIB2_CA_CERTS": bundle,
         "GCP_AUTH_KIND": "accesstoken",
-        "GCP_ACCESS_TOKEN": GCP_ACCESS_TOKEN,
+        "GCP_ACCESS_TOKEN": seed["gcp"]["principals"][0]["token"],
         "GCP_PROJECT": host_project,
         "GCP_REGION": seed["gcp"]["default_region"],
         "TWIN_ADMIN_URL": f"http://127.0.0.1:{ports.admin}",

@@ -25,9 +25,6 @@ from werkzeug.wrappers import Request, Response
 from twin import middleware
 from twin.config import configure, settings
 
-# The OAuth access token the Compute twin accepts (exported as GCP_ACCESS_TOKEN). Real tokens start "ya29.".
-GCP_ACCESS_TOKEN = "ya29.cloudbridge-twin-local-token"
-
 
 def current_config() -> dict:
     with settings.lock:

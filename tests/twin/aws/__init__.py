@@ -32,8 +32,9 @@ def install() -> None:
 
 
 def build_app():
-    """moto's WSGI server app with the twin's extensions, behind the region check."""
-    install()
+    """moto's WSGI server app with the twin's extensions, behind the region and credential checks, the seed
+    applied (as the Compute app's build_app does)."""
+    reset()
     from moto.server import DomainDispatcherApplication, create_backend_app
 
     from twin.aws.accounts import RegionGuard

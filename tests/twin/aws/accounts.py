@@ -1,18 +1,25 @@
-"""Accounts, credentials and regions: the hub is the default account, other seed accounts are
-reached with STS AssumeRole, and the endpoint refuses regions AWS does not have."""
+"""Accounts, credentials and regions: each seed account has its operator's access key, other keys are those
+STS AssumeRole issued into a seed account; the endpoint refuses any other key, a wrong signature and regions
+AWS does not have."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import urllib.parse
 import uuid
 from functools import cache
 
 import boto3
 import moto.iam.models as iam_models
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from moto.core.responses import BaseResponse
 from moto.ec2.models import ec2_backends
 from moto.sts.exceptions import STSClientError
+from moto.sts.models import sts_backends
 from moto.sts.responses import TokenResponse
 
 from twin.aws.common import hub_account, seed_accounts
@@ -24,8 +31,8 @@ _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_req
 def _current_account(self) -> str:
     # moto puts an MOTO_ACCOUNT_ID environment variable above the access key, which would make
     # assumed-role credentials act in the hub. Here credentials decide, as in AWS (STS model, AssumeRole:
-    # the temporary credentials act as the role, in the role's account, "for cross-account access"); any key
-    # moto did not issue (static test credentials) belongs to the hub (DEFAULT_ACCOUNT_ID set in reset()).
+    # the temporary credentials act as the role, in the role's account, "for cross-account access"): a seed
+    # account's own key acts in that account (CredentialGuard lets no other key through).
     return iam_models.get_account_id_from(self.get_access_key())
 
 
@@ -55,11 +62,26 @@ def install() -> None:
     TokenResponse.assume_role = _assume_role
 
 
+OPERATOR = "cloudbridge-operator"
+
+
+def _seed_credentials(account_id: str, credentials: dict) -> None:
+    """The account's operator: an IAM user holding the seed's access key (moto draws random ids: re-keyed)."""
+    backend = iam_models.iam_backends[account_id]["aws"]
+    backend.create_user("us-east-1", OPERATOR)
+    key = backend.create_access_key(OPERATOR)
+    del backend.access_keys[key.access_key_id]
+    key.access_key_id, key.secret_access_key = credentials["access_key_id"], credentials["secret_access_key"]
+    backend.access_keys[key.access_key_id] = key
+
+
 def apply_seed() -> None:
-    """Create what seed.yml lists: spoke VPCs and subnets, each with a Name tag. Twin invention: test
-    data standing in for accounts that already exist; it imitates no API behaviour."""
+    """Create what seed.yml lists: each account's operator key, spoke VPCs and subnets, each with a Name tag.
+    Twin invention: test data standing in for accounts that already exist; it imitates no API behaviour."""
     iam_models.DEFAULT_ACCOUNT_ID = hub_account()
     for account in settings.seed.get("aws", {}).get("accounts", []):
+        if account.get("credentials"):
+            _seed_credentials(str(account["id"]), account["credentials"])
         for vpc_spec in account.get("vpcs", []):
             backend = ec2_backends[str(account["id"])][vpc_spec["region"]]
             vpc = backend.create_vpc(vpc_spec["cidr"], tags=[{"Key": "Name", "Value": vpc_spec["name"]}])
@@ -97,8 +119,77 @@ def _region_refusal(service: str, region: str):
     return "403 Forbidden", [("Content-Type", "text/xml")], body
 
 
+_EC2_AUTH_FAILURE = "AWS was not able to validate the provided access credentials"
+_INVALID_TOKEN = "The security token included in the request is invalid."
+_BAD_SIGNATURE = ("The request signature we calculated does not match the signature you provided. Check your AWS "
+                  "Secret Access Key and signing method. Consult the service documentation for details.")
+
+
+def _credential_refusal(service: str, unknown_key: bool):
+    """(status, headers, body) AWS answers an access key it does not know (``unknown_key``) or a signature made
+    with another secret key, in each protocol's error shape (api-samples §2.1)."""
+    request_id = str(uuid.uuid4())
+    if service == "ec2":
+        # EC2 answers both with 401 AuthFailure (as moto's own IAMRequest does, and as the region refusal above).
+        body = (f"<Response><Errors><Error><Code>AuthFailure</Code><Message>{_EC2_AUTH_FAILURE}</Message></Error>"
+                f"</Errors><RequestID>{request_id}</RequestID></Response>")
+        return "401 Unauthorized", [("Content-Type", "text/xml")], body
+    if service in _QUERY_SERVICES:
+        # Query protocol (STS, IAM): 403 InvalidClientTokenId "The security token included in the request is
+        # invalid." or 403 SignatureDoesNotMatch (STS API reference, Common Errors; moto's InvalidClientTokenIdError).
+        code, message = ("InvalidClientTokenId", _INVALID_TOKEN) if unknown_key else ("SignatureDoesNotMatch",
+                                                                                     _BAD_SIGNATURE)
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+                f"<RequestId>{request_id}</RequestId></ErrorResponse>")
+        return "403 Forbidden", [("Content-Type", "text/xml")], body
+    # rest-json (RAM): 403 UnrecognizedClientException "The security token included in the request is invalid."
+    # (iann0036/iamlive #58: "StatusCode: 403 ... api error UnrecognizedClientException") or 403
+    # InvalidSignatureException with the signature text (aws-sdk-js-v3 #5576, as for a bad region above).
+    code, message = ("UnrecognizedClientException", _INVALID_TOKEN) if unknown_key else ("InvalidSignatureException",
+                                                                                        _BAD_SIGNATURE)
+    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", code), ("x-amzn-RequestId", request_id)]
+    return "403 Forbidden", headers, json.dumps({"message": message})
+
+
+_QUERY_SERVICES = ("sts", "iam")
+
+
+def known_key(access_key_id: str) -> Credentials | None:
+    """The credentials behind a key the twin knows: a seed account's operator key, or temporary credentials
+    STS issued (their session token from moto's STS backend); None for any other key."""
+    for account_id, partitions in list(iam_models.iam_backends.items()):
+        key = partitions["aws"].access_keys.get(access_key_id)
+        if key is None:
+            continue
+        token = next((role.session_token for role in sts_backends[account_id]["aws"].assumed_roles
+                      if role.access_key_id == access_key_id), None)
+        return Credentials(access_key_id, key.secret_access_key, token)
+    return None
+
+
+def _header(environ: dict, name: str) -> str | None:
+    key = name.upper().replace("-", "_")
+    return environ.get(key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}")
+
+
+def signature_matches(environ: dict, body: bytes, credentials: Credentials, service: str, region: str) -> bool:
+    """SigV4 recomputed with the key's secret (https://docs.aws.amazon.com/IAM/latest/UserGuide/
+    create-signed-request.html), over the headers the request says it signed, as moto's IAMRequest does."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    signed = auth.partition("SignedHeaders=")[2].partition(",")[0].split(";")
+    headers = {name: _header(environ, name) or "" for name in signed}
+    query = environ.get("QUERY_STRING", "")
+    url = urllib.parse.quote(environ.get("PATH_INFO", "/")) + (f"?{query}" if query else "")
+    request = AWSRequest(method=environ["REQUEST_METHOD"], url=url, data=body, headers=headers)
+    request.context["timestamp"] = headers.get("x-amz-date") or _header(environ, "x-amz-date") or ""
+    signer = SigV4Auth(credentials, service, region)
+    expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
+    return expected == auth.partition("Signature=")[2].partition(",")[0]
+
+
 class RegionGuard:
-    """WSGI wrapper: a request signed for a region AWS does not have never reaches moto."""
+    """WSGI wrapper: a request signed for a region AWS does not have, with an access key AWS does not know or with
+    the wrong secret key never reaches moto."""
 
     def __init__(self, app):
         self.app = app
@@ -106,9 +197,28 @@ class RegionGuard:
 
     def __call__(self, environ, start_response):
         scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        refusal = None
         if scope and scope.group(1) not in _known_regions():
-            status, headers, body = _region_refusal(scope.group(2), scope.group(1))
+            refusal = _region_refusal(scope.group(2), scope.group(1))
+        elif scope:
+            refusal = self._credentials(environ, scope.group(2), scope.group(1))
+        if refusal:
+            status, headers, body = refusal
             data = body.encode()
             start_response(status, [*headers, ("Content-Length", str(len(data)))])
             return [data]
         return self.app(environ, start_response)
+
+    @staticmethod
+    def _credentials(environ: dict, service: str, region: str):
+        access_key_id = environ["HTTP_AUTHORIZATION"].partition("Credential=")[2].partition("/")[0]
+        credentials = known_key(access_key_id)
+        if credentials is None or _header(environ, "x-amz-security-token") != credentials.token:
+            # A session token that is not the one STS issued with this key (or one sent with a long-term key):
+            # "The security token included in the request is invalid", as for an unknown key.
+            return _credential_refusal(service, unknown_key=True)
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
+        if not signature_matches(environ, body, credentials, service, region):
+            return _credential_refusal(service, unknown_key=False)
+        return None

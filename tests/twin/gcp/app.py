@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 
 from werkzeug.wrappers import Request as HttpRequest
 from werkzeug.wrappers import Response
 
 from twin import middleware
-from twin.admin import GCP_ACCESS_TOKEN
+from twin.config import settings
 from twin.gcp import discovery, store
 from twin.gcp.api import BLOCKING, HANDLERS, Request
 from twin.gcp.errors import GcpError
-
-ACCESS_TOKEN = GCP_ACCESS_TOKEN  # the only bearer token the twin accepts (exported to clients as GCP_ACCESS_TOKEN)
 
 # Google's 401 answers (google-api-php-client #2479 capture; wording shared by every Google API).
 _CREDENTIAL_HELP = ("Expected OAuth 2 access token, login cookie or other valid authentication credential. "
@@ -27,12 +26,42 @@ INVALID_CREDENTIALS = GcpError(401, "authError", f"Request had invalid authentic
                                item_message="Invalid Credentials", location="Authorization", locationType="header")
 
 
-def _authenticate(http: HttpRequest) -> None:
+def _authenticate(http: HttpRequest) -> dict:
+    """The principal (seed ``gcp.principals``) whose access token the request carries."""
     scheme, _, token = http.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise MISSING_CREDENTIALS
-    if token != ACCESS_TOKEN:
+    principal = next((p for p in settings.seed.get("gcp", {}).get("principals", []) if p["token"] == token), None)
+    if principal is None:
         raise INVALID_CREDENTIALS
+    return principal
+
+
+_PROJECT_IN_PATH = re.compile(r"projects/([^/:]+)")
+
+
+def _authorize(principal: dict, method_id: str, path: str) -> None:
+    """403 PERMISSION_DENIED for a project the principal has no role in. Compute names the permission and the
+    resource, reason forbidden: "Google Compute Engine: Required 'compute.networks.get' permission for
+    'projects/p/global/networks/default'." (hashicorp/terraform-provider-google #8262 response body; an insert
+    needs '...create': hashicorp/terraform #18873). Resource Manager and Serverless VPC Access answer "The caller
+    does not have permission" (google.rpc PERMISSION_DENIED, https://cloud.google.com/apis/design/errors).
+    A project the twin does not hold is left to the handler (404 as before)."""
+    found = _PROJECT_IN_PATH.search(path)
+    if not found:
+        return
+    try:
+        project = store.project_of(found.group(1))
+    except GcpError:
+        return
+    if project in principal.get("projects", []):
+        return
+    if method_id.startswith("compute."):
+        resource = path[path.index("projects/"):]
+        service, collection, verb = method_id.split(".")
+        permission = f"{service}.{collection}.{'create' if verb == 'insert' else verb}"
+        raise GcpError(403, "forbidden", f"Google Compute Engine: Required '{permission}' permission for '{resource}'.")
+    raise GcpError(403, "forbidden", "The caller does not have permission")
 
 
 def _json(status: int, payload) -> Response:
@@ -56,8 +85,9 @@ def _serve(environ: dict) -> Response:
     method, params = found
     middleware.admit(environ, method["id"])  # counts the call; may raise a throttling Fault
     try:
-        _authenticate(http)
+        principal = _authenticate(http)
         discovery.check_path_params(method, params)
+        _authorize(principal, method["id"], http.path)
         if api == discovery.COMPUTE:  # the other APIs name projects their own way: their handlers resolve them
             params["project"] = store.project_of(params["project"])
             if "region" in params:

@@ -128,8 +128,36 @@ def register(coll: Collection) -> Collection:
     return coll
 
 
-def labels_fields(body: dict) -> dict:
+# Label requirements (https://cloud.google.com/compute/docs/labeling-resources#requirements): at most 64 labels;
+# keys and values at most 63 characters of lowercase letters, digits, '_' and '-' (international characters
+# allowed); a key starts with a lowercase letter or an international character and is never empty.
+_LABEL_KEY = re.compile(r"(?:[a-z]|[^\x00-\x7f])(?:[-a-z0-9_]|[^\x00-\x7f]){0,62}")
+_LABEL_VALUE = re.compile(r"(?:[-a-z0-9_]|[^\x00-\x7f]){0,63}")
+_KEY_RULE = ("The key must start with a lowercase character, can only contain lowercase letters, numeric characters, "
+             "underscores and dashes. The key can be at most 63 characters long. International characters are allowed.")
+_VALUE_RULE = ("The value can only contain lowercase letters, numeric characters, underscores and dashes. The value "
+               "can be at most 63 characters long. International characters are allowed.")
+
+
+def check_labels(labels: dict, field: str) -> None:
+    """400 invalid worded as Compute words it: "Invalid value for field 'resource.labels': ''. Label value
+    'test-by-Ahtasham' violates format constraints. ..." (googleapis/google-cloud-node-core #276 for values, #314
+    for keys: "Label key 'iAmVm' violates format constraints. The key must start with a lowercase character...")."""
+    if len(labels) > 64:
+        raise GcpError(400, "invalid", f"Invalid value for field '{field}': ''. Too many labels: at most 64 are "
+                       "allowed.")  # twin wording for the documented limit
+    for key, value in labels.items():
+        if not _LABEL_KEY.fullmatch(key):
+            raise GcpError(400, "invalid", f"Invalid value for field '{field}': ''. Label key '{key}' violates format "
+                           f"constraints. {_KEY_RULE}")
+        if not isinstance(value, str) or not _LABEL_VALUE.fullmatch(value):
+            raise GcpError(400, "invalid", f"Invalid value for field '{field}': ''. Label value '{value}' violates "
+                           f"format constraints. {_VALUE_RULE}")
+
+
+def labels_fields(body: dict, field: str = "resource.labels") -> dict:
     labels = body.get("labels") or {}
+    check_labels(labels, field)
     return {"labels": labels, "labelFingerprint": store.fingerprint(labels)} if labels else {
         "labelFingerprint": store.EMPTY_FINGERPRINT}
 
@@ -142,8 +170,9 @@ def set_labels(req: Request):
         # A missing or stale fingerprint: 412 as in googleapis/google-cloud-go #7802 and
         # hashicorp/terraform-provider-google #16588 (vpnTunnels).
         raise precondition("Labels fingerprint either invalid or resource labels have changed")
+    new = labels_fields(req.body, "labels")  # checked before anything changes
     resource.pop("labels", None)
-    resource.update(labels_fields(req.body))
+    resource.update(new)
     return 200, operations.start(req.project, req.scope, "setLabels", resource)
 
 

@@ -1,6 +1,9 @@
+import google.auth.credentials
 import google.auth.exceptions
 import pytest
 import requests
+import requests.adapters
+from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import credentials as oauth2
 from unit.plugins.modules.gcp_compute_fake import FakeCompute, Response, error
 
@@ -147,3 +150,35 @@ def test_auth_options_match_google_cloud_names_and_env_fallbacks():
 def test_access_token_credentials():
     creds = _gcp.credentials({"auth_kind": "accesstoken", "access_token": "tok", "scopes": _gcp.DEFAULT_SCOPES})
     assert creds.token == "tok"
+
+
+class _ExpiringCredentials(google.auth.credentials.Credentials):
+    """Refreshable credentials (a service account's, for instance) whose first token expired mid-run."""
+
+    def __init__(self):
+        super().__init__()
+        self.token, self.refreshes = "ya29.expired", 0
+
+    def refresh(self, request):
+        self.token, self.refreshes = "ya29.fresh", self.refreshes + 1
+
+
+class _TokenCheckingAdapter(requests.adapters.HTTPAdapter):
+    """Answers 401 to the expired token and 200 to the fresh one, as Compute does."""
+
+    def send(self, request, **kwargs):
+        response = requests.Response()
+        response.request, response.url = request, request.url
+        fresh = request.headers.get("Authorization") == "Bearer ya29.fresh"
+        response.status_code = 200 if fresh else 401
+        response._content = b'{"name": "p"}' if fresh else b'{"error": {"code": 401, "status": "UNAUTHENTICATED"}}'
+        return response
+
+
+def test_an_expired_token_is_refreshed_once_mid_run_when_the_credentials_can():
+    creds = _ExpiringCredentials()
+    session = AuthorizedSession(creds)
+    session.mount("https://", _TokenCheckingAdapter())
+    compute, sleeps = client(session)
+    assert compute.get("projects/p") == {"name": "p"}
+    assert (creds.refreshes, sleeps) == (1, [])

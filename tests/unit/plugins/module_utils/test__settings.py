@@ -7,6 +7,7 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._settings i
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._wiring import WiringError
 
 REQUIRED = {"hybrid_vpn_environment": "sandbox", "hybrid_vpn_aws_region": "ap-northeast-1",
+            "hybrid_vpn_aws_account_id": "111111111111",
             "hybrid_vpn_gcp_project": "cb-net-host", "hybrid_vpn_gcp_region": "asia-northeast1",
             "hybrid_vpn_gcp_network": "vpc-hub"}
 CIDRS = ["169.254.10.0/30", "169.254.11.0/30", "169.254.12.0/30", "169.254.13.0/30"]
@@ -48,6 +49,7 @@ def test_a_string_from_the_command_line_is_read_as_the_setting_needs(name, given
     ({"verify_retries": "ten"}, "hybrid_vpn_verify_retries: got 'ten', expected an integer from 0"),
     ({"gcp_timeout": -1}, "hybrid_vpn_gcp_timeout: got -1, expected an integer from 1"),
     ({"aws_region": "Tokyo"}, "hybrid_vpn_aws_region: got 'Tokyo', expected an AWS region name"),
+    ({"aws_account_id": "11111111111"}, "hybrid_vpn_aws_account_id: got '11111111111', expected the hub's 12-digit"),
     ({"name": ""}, "hybrid_vpn_name: got '', expected a non-empty Name tag"),
     ({"gcp_project": "X"}, "hybrid_vpn_gcp_project: got 'X', expected a GCP project id"),
     ({"aws_transit_gateway_id": "my-tgw"}, "hybrid_vpn_aws_transit_gateway_id: got 'my-tgw'"),

@@ -1,0 +1,60 @@
+"""No key anywhere: full runs of all four roles at -vvvv with --diff, check mode, failures, the report and every file
+under build/ hold none of the four pre-shared keys nor any credential (AWS secret keys, GCP tokens)."""
+
+from __future__ import annotations
+
+import subprocess
+
+from conftest import PREFLIGHT, SANDBOX
+from integration.ansible_run import ROOT, playbook_command
+
+from twin.config import load_seed
+
+SEED = load_seed()
+PSKS = ["leakcheck_key_0a", "leakcheck_key_1b", "leakcheck_key_2c", "leakcheck_key_3d"]
+CREDENTIALS = [a["credentials"]["secret_access_key"] for a in SEED["aws"]["accounts"]] + [
+    p["token"] for p in SEED["gcp"]["principals"]]
+PLAYBOOKS = ROOT / "tests/integration/playbooks"
+
+
+def _run(tmp_path, playbook, *args, **extra) -> str:
+    """ansible-playbook as an operator runs it (default output) at -vvvv; returns stdout and stderr."""
+    cmd, env = playbook_command(playbook, "-vvvv", *args, extra_vars=extra, tmp_path=tmp_path,
+                                inventory=str(SANDBOX))
+    env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.default"
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
+    return f"{done.stdout}\n{done.stderr}\n[rc={done.returncode}]"
+
+
+def _leaks(texts: dict) -> list[str]:
+    return [f"{secret[:4]}... in {where}" for where, text in texts.items()
+            for secret in PSKS + CREDENTIALS if secret in text]
+
+
+def test_no_key_nor_credential_in_output_report_or_build_files(tmp_path, admin, monkeypatch, outcome):
+    keys = {"hybrid_vpn_pre_shared_keys": PSKS}
+    ranges = {"tgw_routing_ram_gcp_ranges": ["10.100.0.0/20"], "tgw_routing_ram_poll_interval": 1}
+    outputs = {
+        "site.yml --check --diff on empty clouds": _run(tmp_path, ROOT / "playbooks/site.yml", "--check", "--diff",
+                                                         **keys),
+        "site.yml + tgw_routing_ram --diff": _run(tmp_path, PLAYBOOKS / "tgw_routing_ram.yml", "--diff",
+                                                  **keys, **ranges),
+        "gcp_shared_vpc --diff": _run(tmp_path, PLAYBOOKS / "gcp_shared_vpc.yml", "--diff"),
+        "site.yml again (no change) --check --diff": _run(tmp_path, ROOT / "playbooks/site.yml", "--check", "--diff",
+                                                          **keys),
+        "failure: a key AWS refuses": _run(tmp_path, PREFLIGHT, hybrid_vpn_pre_shared_keys=[*PSKS[:3], "0" + PSKS[3]]),
+    }
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong" + CREDENTIALS[0][5:])
+    outputs["failure: refused credentials"] = _run(tmp_path, PREFLIGHT, **keys)
+    files = {str(p.relative_to(ROOT)): p.read_text(errors="replace")
+             for p in (ROOT / "build").rglob("*") if p.is_file()}
+    built = "ESTABLISHED" in files.get("build/report-sandbox.md", "")  # the report of the full run, tunnels up
+    leaks = _leaks({**outputs, **files})
+    searched = len(outputs) + len(files)
+    outcome.record("key and credential search", f"{searched} outputs and files, {len(PSKS) + len(CREDENTIALS)} "
+                   "secrets", built and not leaks, detail="; ".join(leaks))
+    full = outputs["site.yml + tgw_routing_ram --diff"]
+    assert "[rc=0]" in full, full[-3000:]
+    assert built, sorted(files)
+    assert not leaks, leaks
+
