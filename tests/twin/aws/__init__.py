@@ -32,12 +32,14 @@ def install() -> None:
 
 
 def build_app():
-    """moto's WSGI server app with the twin's extensions, behind the region check."""
+    """moto's WSGI server app with the twin's extensions, behind the region check, its accounts reset to the seed
+    (as ``/_twin/reset`` leaves them: a twin just started and one just reset hold the same)."""
     install()
     from moto.server import DomainDispatcherApplication, create_backend_app
 
     from twin.aws.accounts import RegionGuard
 
+    reset()
     return RegionGuard(DomainDispatcherApplication(create_backend_app))
 
 
