@@ -60,7 +60,8 @@ def built(gcp, ec2) -> dict:
         "shared vpc host": int(gcp.get(PROJECT).json().get("xpnProjectStatus") == "HOST"),
         "service projects": len(gcp.get(f"{PROJECT}/getXpnResources").json().get("resources", [])),
         "connectors": len(gcp.get(CONNECTORS).json().get("connectors", [])),
-        "firewall rules for aws": len([f for f in items(f"{PROJECT}/global/firewalls") if f["name"] == "allow-from-aws"]),
+        "firewall rules for aws": len([f for f in items(f"{PROJECT}/global/firewalls")
+                                       if f["name"] == "allow-from-aws"]),
         "transit gateways": len(ec2.describe_transit_gateways(Filters=live)["TransitGateways"]),
         "vpn connections": len(ec2.describe_vpn_connections(Filters=live)["VpnConnections"]),
         "customer gateways": len(ec2.describe_customer_gateways(Filters=live)["CustomerGateways"]),
