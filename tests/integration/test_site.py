@@ -106,6 +106,13 @@ def test_check_mode_on_empty_clouds_runs_every_play_and_shows_what_it_would_crea
     assert aws["Create the Transit Gateway, tagged at creation"]["changed"]
     assert gcp_host["Ensure the four tunnels (a rotated key replaces only its tunnel)"]["changed"]
     assert gcp_host["Ensure the router interfaces and BGP peers, in one patch"]["changed"]
+    # The routing role, with no TGW to compare against yet, says per spoke and on the hub what it would make.
+    news = task_results(report, "aws-product-news")[
+        "Report what the spoke would make (check mode, no Transit Gateway yet)"]
+    assert news["changed"] and "attach cloudbridge-hybrid-vpn-news-prod (vpc-" in news["msg"]
+    assert "route 10.100.0.0/20, 10.100.16.0/20, 10.100.240.0/28 to it" in news["msg"]
+    hub = aws["Report what the hub would make (check mode, no Transit Gateway yet)"]
+    assert "make the route tables cloudbridge-hybrid-vpn-vpn, cloudbridge-hybrid-vpn-spokes" in hub["msg"]
     assert gcp_host["Enable the host and attach exactly the listed service projects"]["changed"]
     assert gcp_host["Admit the AWS ranges in the host network (or remove the rule when there are none)"][
         "changed"]
