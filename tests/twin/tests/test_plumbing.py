@@ -238,7 +238,7 @@ def test_up_writes_env_and_down_stops_the_process(tmp_path):
     where = {"endpoint_url": env["AWS_ENDPOINT_URL"], "region_name": env["AWS_REGION"]}
     hub = boto3.session.Session(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
     news = hub.client("sts", **where).assume_role(
-        RoleArn="arn:aws:iam::222222222222:role/reader", RoleSessionName="t")["Credentials"]
+        RoleArn="arn:aws:iam::222222222222:role/reader", RoleSessionName="test")["Credentials"]
     vpcs = boto3.session.Session(news["AccessKeyId"], news["SecretAccessKey"], news["SessionToken"]).client(
         "ec2", **where).describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["news-prod"]}])["Vpcs"]
     assert [v["CidrBlock"] for v in vpcs] == ["10.20.0.0/16"]
