@@ -54,10 +54,11 @@ def task_results(report: dict, host: str) -> dict:
             for p in report["plays"] for t in p["tasks"] if host in t["hosts"]}
 
 
-# Read-only API calls: AWS actions Describe*/Get*/List*, Compute methods get/list/wait and the like. STS AssumeRole
-# changes nothing in the account: it hands out temporary credentials (the preflight assumes each spoke's role).
-_AWS_READS = ("Describe", "Get", "List", "AssumeRole")
-_GCP_READS = {"get", "list", "aggregatedList", "getRouterStatus", "wait", "getXpnHost", "getXpnResources"}
+# Read-only API calls: AWS actions Describe*/Get*/List*/Search* and sts:AssumeRole (a spoke account's credentials),
+# Compute methods get/list/wait and the like, IAM policy reads.
+_AWS_READS = ("Describe", "Get", "List", "Search", "AssumeRole")
+_GCP_READS = {"get", "list", "aggregatedList", "getRouterStatus", "wait", "getXpnHost", "getXpnResources",
+              "getIamPolicy"}
 
 
 def cloud_writes(calls: dict) -> dict:

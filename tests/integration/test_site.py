@@ -1,7 +1,9 @@
-"""The whole job as an operator runs it: playbooks/site.yml, verify.yml and teardown.yml with the sandbox
-inventory, on the twin: check mode on empty and converged clouds, the README command with the collection path
-unset, teardown's confirmation, an interrupted TGW creation and an adopted TGW. Cloud state is read back with
-plain boto3 and google-auth; writes are counted by the twin."""
+"""The whole job as an operator runs it: playbooks/site.yml (four roles), verify.yml and teardown.yml with the
+sandbox inventory, on the twin: check mode on empty and converged clouds, the README command with the collection
+path unset, the collection's own playbook (cloudbridge.hybrid_vpn.site), one role by its tag, teardown's
+confirmation and what it leaves in every account and project, an interrupted TGW creation and an adopted TGW.
+Cloud state is read back with plain boto3 and google-auth, in each account's own credentials; writes are counted
+by the twin."""
 
 from __future__ import annotations
 
@@ -12,7 +14,11 @@ from ansible_run import ROOT, cloud_writes, failure_messages, run_playbook, task
 from google.auth.transport.requests import AuthorizedSession
 
 INVENTORY = str(ROOT / "inventories/sandbox")
-REGION = "https://compute.googleapis.com/compute/v1/projects/cb-net-host/regions/asia-northeast1"
+PROJECT = "https://compute.googleapis.com/compute/v1/projects/cb-net-host"
+REGION = f"{PROJECT}/regions/asia-northeast1"
+CONNECTORS = "https://vpcaccess.googleapis.com/v1/projects/cb-net-host/locations/asia-northeast1/connectors"
+SPOKES = ("222222222222", "333333333333")
+HOSTS = ("gcp-host", "aws-hub", "aws-product-news", "aws-product-gunosy")
 FAST_VERIFY = {"hybrid_vpn_verify_delay": 1, "hybrid_vpn_aws_poll_interval": 1}
 CONFIRM = {"hybrid_vpn_teardown_confirm": "sandbox"}
 NAME = "cloudbridge-hybrid-vpn"
@@ -35,22 +41,56 @@ def site(tmp_path, playbook="site.yml", *args, plain_env=False, **extra):
     return report, {host: (s["failures"], s["changed"]) for host, s in report["stats"].items()}
 
 
+def spoke_ec2(account):
+    creds = boto3.session.Session().client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/reader", RoleSessionName="test")["Credentials"]
+    return boto3.session.Session(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]).client("ec2")
+
+
 def built(gcp, ec2) -> dict:
-    """What exists in each cloud, in the operator's words."""
+    """What exists in each cloud, every account and project, in the operator's words."""
+    live = [{"Name": "state", "Values": ["pending", "available"]}]
+    spokes = [spoke_ec2(a) for a in SPOKES]
+    items = lambda url: gcp.get(url).json().get("items", [])  # noqa: E731
     return {
-        "ha gateways": len(gcp.get(f"{REGION}/vpnGateways").json().get("items", [])),
-        "gcp tunnels": len(gcp.get(f"{REGION}/vpnTunnels").json().get("items", [])),
-        "transit gateways": len(ec2.describe_transit_gateways(
-            Filters=[{"Name": "state", "Values": ["pending", "available"]}])["TransitGateways"]),
-        "vpn connections": len(ec2.describe_vpn_connections(
-            Filters=[{"Name": "state", "Values": ["pending", "available"]}])["VpnConnections"]),
-        "customer gateways": len(ec2.describe_customer_gateways(
-            Filters=[{"Name": "state", "Values": ["pending", "available"]}])["CustomerGateways"]),
+        "ha gateways": len(items(f"{REGION}/vpnGateways")),
+        "gcp tunnels": len(items(f"{REGION}/vpnTunnels")),
+        "cloud routers": len(items(f"{REGION}/routers")),
+        "peer gateways": len(items(f"{PROJECT}/global/externalVpnGateways")),
+        "shared vpc host": int(gcp.get(PROJECT).json().get("xpnProjectStatus") == "HOST"),
+        "service projects": len(gcp.get(f"{PROJECT}/getXpnResources").json().get("resources", [])),
+        "connectors": len(gcp.get(CONNECTORS).json().get("connectors", [])),
+        "firewall rules for aws": len([f for f in items(f"{PROJECT}/global/firewalls")
+                                       if f["name"] == "allow-from-aws"]),
+        "transit gateways": len(ec2.describe_transit_gateways(Filters=live)["TransitGateways"]),
+        "vpn connections": len(ec2.describe_vpn_connections(Filters=live)["VpnConnections"]),
+        "customer gateways": len(ec2.describe_customer_gateways(Filters=live)["CustomerGateways"]),
+        "tgw route tables": len(ec2.describe_transit_gateway_route_tables(Filters=[
+            {"Name": "state", "Values": ["pending", "available"]},
+            {"Name": "tag:Name", "Values": [f"{NAME}-vpn", f"{NAME}-spokes"]}])["TransitGatewayRouteTables"]),
+        "ram shares": len([r for r in boto3.session.Session().client("ram").get_resource_shares(
+            resourceOwner="SELF")["resourceShares"] if r["status"] == "ACTIVE"]),
+        "spoke attachments": sum(len([a for a in s.describe_transit_gateway_vpc_attachments()[
+            "TransitGatewayVpcAttachments"] if a["State"] not in ("deleted", "deleting")]) for s in spokes),
+        "spoke routes to the tgw": sum(1 for s in spokes for t in s.describe_route_tables()["RouteTables"]
+                                       for r in t["Routes"] if r.get("TransitGatewayId")),
     }
 
 
-EMPTY = {"ha gateways": 0, "gcp tunnels": 0, "transit gateways": 0, "vpn connections": 0, "customer gateways": 0}
-BUILT = {"ha gateways": 1, "gcp tunnels": 4, "transit gateways": 1, "vpn connections": 2, "customer gateways": 2}
+EMPTY = dict.fromkeys(["ha gateways", "gcp tunnels", "cloud routers", "peer gateways", "shared vpc host",
+                       "service projects", "connectors", "firewall rules for aws", "transit gateways",
+                       "vpn connections", "customer gateways", "tgw route tables", "ram shares", "spoke attachments",
+                       "spoke routes to the tgw"], 0)
+# Two spokes, one VPC each, its main route table sending the three GCP ranges (two shared subnetworks and the
+# connector's range) to the TGW.
+BUILT = {"ha gateways": 1, "gcp tunnels": 4, "cloud routers": 1, "peer gateways": 1, "shared vpc host": 1,
+         "service projects": 2, "connectors": 1, "firewall rules for aws": 1, "transit gateways": 1,
+         "vpn connections": 2, "customer gateways": 2, "tgw route tables": 2, "ram shares": 1,
+         "spoke attachments": 2, "spoke routes to the tgw": 6}
+
+
+def clean(stats) -> dict:
+    return {host: (0, 0) for host in HOSTS} == stats
 
 
 def test_check_mode_on_empty_clouds_runs_every_play_and_shows_what_it_would_create(tmp_path, gcp, ec2, admin):
@@ -66,6 +106,16 @@ def test_check_mode_on_empty_clouds_runs_every_play_and_shows_what_it_would_crea
     assert aws["Create the Transit Gateway, tagged at creation"]["changed"]
     assert gcp_host["Ensure the four tunnels (a rotated key replaces only its tunnel)"]["changed"]
     assert gcp_host["Ensure the router interfaces and BGP peers, in one patch"]["changed"]
+    # The routing role, with no TGW to compare against yet, says per spoke and on the hub what it would make.
+    news = task_results(report, "aws-product-news")[
+        "Report what the spoke would make (check mode, no Transit Gateway yet)"]
+    assert news["changed"] and "attach cloudbridge-hybrid-vpn-news-prod (vpc-" in news["msg"]
+    assert "route 10.100.0.0/20, 10.100.16.0/20, 10.100.240.0/28 to it" in news["msg"]
+    hub = aws["Report what the hub would make (check mode, no Transit Gateway yet)"]
+    assert "make the route tables cloudbridge-hybrid-vpn-vpn, cloudbridge-hybrid-vpn-spokes" in hub["msg"]
+    assert gcp_host["Enable the host and attach exactly the listed service projects"]["changed"]
+    assert gcp_host["Admit the AWS ranges in the host network (or remove the rule when there are none)"][
+        "changed"]
     assert built(gcp, ec2) == EMPTY
 
 
@@ -77,19 +127,31 @@ def test_readme_command_adopts_a_tgw_left_by_an_interrupted_creation_then_reruns
     left = ec2.create_transit_gateway(Description=NAME, Options={"AmazonSideAsn": 64512, "VpnEcmpSupport": "enable"},
                                       TagSpecifications=[{"ResourceType": "transit-gateway", "Tags": OUR_TAGS}])
     left = left["TransitGateway"]["TransitGatewayId"]
-    _, stats = site(tmp_path, plain_env=True)
-    assert stats == {"gcp-host": (0, stats["gcp-host"][1]), "aws-hub": (0, stats["aws-hub"][1])}
+    report, stats = site(tmp_path, plain_env=True)
+    assert {h: f for h, (f, _) in stats.items()} == dict.fromkeys(HOSTS, 0), failure_messages(report)
     assert built(gcp, ec2) == BUILT
     assert {c["TransitGatewayId"] for c in ec2.describe_vpn_connections()["VpnConnections"]} == {left}
     text = (ROOT / "build/report-sandbox.md").read_text()
     assert text.count("| ESTABLISHED |") == 4 and text.count("| UP |") == 8  # 4 BGP peers + 4 AWS tunnels
 
-    _, stats = site(tmp_path)
-    assert stats == {"gcp-host": (0, 0), "aws-hub": (0, 0)}
+    # The collection's own playbook, by name (the collection is installed in .venv/collections).
+    report = run_playbook("cloudbridge.hybrid_vpn.site", tmp_path=tmp_path, inventory=INVENTORY, extra_vars=FAST_VERIFY)
+    assert clean({h: (s["failures"], s["changed"]) for h, s in report["stats"].items()}), report["stats"]
     admin.clear_calls()
     _, stats = site(tmp_path, "site.yml", "--check")
-    assert stats == {"gcp-host": (0, 0), "aws-hub": (0, 0)}
+    assert clean(stats)
     assert cloud_writes(admin.calls()) == {}
+
+
+def test_one_role_by_its_tag_reads_the_rest_back_from_the_clouds(tmp_path, gcp, ec2, admin):
+    """--tags gcp_shared_vpc: the plays of the other roles are skipped; the firewall rule's AWS ranges (the spoke
+    VPCs) are read back from the spoke accounts, so nothing changes and nothing is written."""
+    admin.clear_calls()
+    report, stats = site(tmp_path, "site.yml", "--tags", "gcp_shared_vpc")
+    assert clean(stats), failure_messages(report)
+    assert cloud_writes(admin.calls()) == {}
+    firewall = gcp.get(f"{PROJECT}/global/firewalls/allow-from-aws").json()
+    assert sorted(firewall["sourceRanges"]) == ["10.20.0.0/16", "10.30.0.0/16"]
 
 
 def test_teardown_refuses_without_the_environment_name_then_removes_everything(tmp_path, gcp, ec2, admin):
@@ -98,11 +160,11 @@ def test_teardown_refuses_without_the_environment_name_then_removes_everything(t
     assert 'hybrid_vpn_teardown_confirm: got "production", expected "sandbox"' in failure_messages(report)[0]
     assert cloud_writes(admin.calls()) == {} and built(gcp, ec2) == BUILT
 
-    _, stats = site(tmp_path, "teardown.yml", **CONFIRM)
-    assert stats["gcp-host"][0] == stats["aws-hub"][0] == 0
+    report, stats = site(tmp_path, "teardown.yml", **CONFIRM)
+    assert {h: f for h, (f, _) in stats.items()} == dict.fromkeys(HOSTS, 0), failure_messages(report)
     assert built(gcp, ec2) == EMPTY  # the TGW the interrupted run left included
     _, stats = site(tmp_path, "teardown.yml", **CONFIRM)
-    assert stats == {"gcp-host": (0, 0), "aws-hub": (0, 0)}
+    assert clean(stats)
 
 
 def test_an_adopted_tgw_is_verified_and_torn_down_keeping_the_tgw(tmp_path, gcp, ec2):
@@ -110,10 +172,13 @@ def test_an_adopted_tgw_is_verified_and_torn_down_keeping_the_tgw(tmp_path, gcp,
         "AmazonSideAsn": 64600, "VpnEcmpSupport": "enable"})["TransitGateway"]["TransitGatewayId"]
     adopt = {"hybrid_vpn_aws_transit_gateway_id": theirs}
     report, stats = site(tmp_path, **adopt)  # site.yml ends with verify.yml
-    assert stats["gcp-host"][0] == stats["aws-hub"][0] == 0, failure_messages(report)
+    assert {h: f for h, (f, _) in stats.items()} == dict.fromkeys(HOSTS, 0), failure_messages(report)
     assert f"Transit Gateway {theirs}, ASN 64600" in (ROOT / "build/report-sandbox.md").read_text()
+    assert built(gcp, ec2) == BUILT
+    report, stats = site(tmp_path, **adopt)
+    assert clean(stats), failure_messages(report)
     _, stats = site(tmp_path, "teardown.yml", **adopt, **CONFIRM)
-    assert stats["gcp-host"][0] == stats["aws-hub"][0] == 0
+    assert {h: f for h, (f, _) in stats.items()} == dict.fromkeys(HOSTS, 0)
     assert built(gcp, ec2) == dict(EMPTY, **{"transit gateways": 1})
     assert ec2.describe_transit_gateways(TransitGatewayIds=[theirs])["TransitGateways"][0]["State"] == "available"
     ec2.delete_transit_gateway(TransitGatewayId=theirs)
@@ -126,6 +191,6 @@ def test_site_converges_through_throttling_and_server_errors(tmp_path, gcp, ec2,
     _, stats = site(tmp_path)
     faults = admin.calls()["faults"]
     admin.config(fault_rate={"aws": 0, "gcp": 0})
-    assert stats == {"gcp-host": (0, stats["gcp-host"][1]), "aws-hub": (0, stats["aws-hub"][1])}
+    assert {h: f for h, (f, _) in stats.items()} == dict.fromkeys(HOSTS, 0)
     assert sum(faults["aws"].values()) > 0 and sum(faults["gcp"].values()) > 0
     assert built(gcp, ec2) == BUILT

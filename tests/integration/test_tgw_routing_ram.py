@@ -1,7 +1,8 @@
 """tgw_routing_ram on the twin, as an operator runs it: playbooks/site.yml builds the VPN, then the role shares
 the Transit Gateway with the two product accounts of the seed (news by assumed role with an external id,
-gunosy by an AWS profile), attaches their VPCs and routes them to GCP. The tests build on each other, in order:
-check before sharing, converge, rerun, check on converged, a spoke leaves, absent, absent again.
+gunosy by an AWS profile), attaches their VPCs and routes them to GCP (the GCP ranges computed from the Shared
+VPC's subnetworks, never typed). The tests build on each other, in order: the VPN alone (tags), check before
+sharing, converge, rerun, check on converged, the role alone (tags), a spoke leaves, teardown, teardown again.
 Cloud state is read back with plain boto3 and google-auth, in each account's own credentials."""
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ REGION = "https://compute.googleapis.com/compute/v1/projects/cb-net-host/regions
 GCP_RANGES = ["10.100.0.0/20", "10.100.16.0/20"]
 NEWS, GUNOSY = "222222222222", "333333333333"
 SPOKE_CIDRS = {NEWS: "10.20.0.0/16", GUNOSY: "10.30.0.0/16"}
-FAST = {"gcp_ha_vpn_verify_delay": 1, "verify_delay": 1, "aws_tgw_vpn_poll_interval": 1,
-        "tgw_routing_ram_poll_interval": 1, "tgw_routing_ram_gcp_ranges": GCP_RANGES}
+FAST = {"hybrid_vpn_verify_delay": 1, "hybrid_vpn_aws_poll_interval": 1, "tgw_routing_ram_poll_interval": 1}
 TABLES = ("cloudbridge-hybrid-vpn-vpn", "cloudbridge-hybrid-vpn-spokes")
 
 
@@ -134,11 +134,10 @@ def learned_by_cloud_router() -> set[str]:
 
 
 def test_check_mode_on_accounts_without_sharing_changes_nothing(tmp_path, inventories, accounts):
-    # The VPN first (site.yml as is: its own --check on an empty hub stops at aws_tgw_vpn's preflight, before
-    # this role), then the whole chain in check mode: the role's part runs on accounts it has not touched yet.
-    report = run_playbook(ROOT / "playbooks/site.yml", tmp_path=tmp_path, inventory=inventories["both"],
-                          extra_vars=FAST)
-    assert not [h for h, s in report["stats"].items() if s["failures"]]
+    # The VPN alone first (site.yml limited to its two roles by tags), then the whole of site.yml in check mode:
+    # the role's parts run on accounts it has not touched yet.
+    stats, _ = run(tmp_path, inventories["both"], "--tags", "gcp_ha_vpn,aws_tgw_vpn")
+    assert failures(stats) == {} and shares(accounts["hub"]) == []
     stats, _ = run(tmp_path, inventories["both"], "--check")
     assert failures(stats) == {}
     assert shares(accounts["hub"]) == [] and tables(accounts["hub"]) == {}
@@ -178,6 +177,15 @@ def test_check_mode_on_converged_accounts_changes_nothing(tmp_path, inventories)
     assert failures(stats) == {} and changes(stats) == {}
 
 
+def test_the_role_alone_reads_the_vpn_back_from_the_clouds(tmp_path, inventories):
+    """--tags tgw_routing_ram skips the VPN plays: the Transit Gateway, the VPN connections (for the vpn table's
+    associations) and the gateway IPs are read back, and nothing changes."""
+    stats, fact = run(tmp_path, inventories["both"], "--tags", "tgw_routing_ram")
+    assert failures(stats) == {} and changes(stats) == {}
+    [vpn] = [t for t in fact["route_tables"] if t["name"] == "cloudbridge-hybrid-vpn-vpn"]
+    assert len(vpn["associations"]) == 2
+
+
 def test_a_spoke_that_leaves_loses_its_attachment_and_principal_and_an_unlisted_one_stays_pending(
         tmp_path, inventories, accounts):
     news_before = spoke_view(accounts[NEWS])["attachments"]
@@ -201,11 +209,14 @@ def test_a_spoke_that_leaves_loses_its_attachment_and_principal_and_an_unlisted_
     assert found["cloudbridge-hybrid-vpn-spokes"]["associations"] == [("vpc", "associated")]
 
 
-def test_absent_removes_everything_and_a_second_absent_changes_nothing(tmp_path, inventories, accounts):
-    stats, _ = run(tmp_path, inventories["news-only"], tgw_routing_ram_state="absent")
-    assert failures(stats) == {}
+def test_teardown_removes_everything_and_a_second_teardown_changes_nothing(tmp_path, inventories, accounts):
+    teardown = ROOT / "playbooks/teardown.yml"
+    confirm = {**FAST, "hybrid_vpn_teardown_confirm": "sandbox"}
+    report = run_playbook(teardown, tmp_path=tmp_path, inventory=inventories["news-only"], extra_vars=confirm)
+    assert failures({h: (s["failures"], s["changed"]) for h, s in report["stats"].items()}) == {}
     assert shares(accounts["hub"]) == [] and tables(accounts["hub"]) == {}
     view = spoke_view(accounts[NEWS])
-    assert view["attachments"] == {} and view["vpc_routes"] == {}
-    stats, _ = run(tmp_path, inventories["news-only"], tgw_routing_ram_state="absent")
+    assert view["attachments"] == {} and view["vpc_routes"] == {} and view["tgws"] == []
+    report = run_playbook(teardown, tmp_path=tmp_path, inventory=inventories["news-only"], extra_vars=confirm)
+    stats = {h: (s["failures"], s["changed"]) for h, s in report["stats"].items()}
     assert failures(stats) == {} and changes(stats) == {}

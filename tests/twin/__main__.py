@@ -177,6 +177,8 @@ def main(argv=None) -> int:
     up_cmd.add_argument("--seed", default=None, help="seed YAML (default: $TWIN_SEED or the sandbox inventory's)")
     for name, default in vars(Ports()).items():
         up_cmd.add_argument(f"--{name}-port", type=int, default=default)
+    up_cmd.add_argument("--free-ports", action="store_true",
+                        help="ports nothing listens on now, instead of the --*-port ones (a twin beside others)")
     commands.add_parser("down", help="stop the twin")
     commands.add_parser("env", help="print the path of <state>/env")
     for sub in commands.choices.values():
@@ -184,7 +186,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "up":
-        ports = Ports(**{name: getattr(args, f"{name}_port") for name in vars(Ports())})
+        ports = free_ports() if args.free_ports else Ports(**{name: getattr(args, f"{name}_port")
+                                                              for name in vars(Ports())})
         up(args.state_dir, ports, args.latency_scale, args.seed)
         print(_state(args.state_dir)["env"])
     elif args.command == "down":

@@ -32,13 +32,13 @@ def install() -> None:
 
 
 def build_app():
-    """moto's WSGI server app with the twin's extensions, behind the region and credential checks, the seed
-    applied (as the Compute app's build_app does)."""
-    reset()
+    """moto's WSGI server app with the twin's extensions, behind the region and credential checks, its accounts
+    reset to the seed (as ``/_twin/reset`` leaves them: a twin just started and one just reset hold the same)."""
     from moto.server import DomainDispatcherApplication, create_backend_app
 
     from twin.aws.accounts import RegionGuard
 
+    reset()
     return RegionGuard(DomainDispatcherApplication(create_backend_app))
 
 

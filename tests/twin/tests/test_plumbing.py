@@ -234,6 +234,14 @@ def test_up_writes_env_and_down_stops_the_process(tmp_path):
     assert (env["AWS_REGION"], env["GCP_PROJECT"], env["GCP_REGION"]) == ("ap-northeast-1", HOST_PROJECT,
                                                                           "asia-northeast1")
     assert requests.get(f"{env['TWIN_ADMIN_URL']}/_twin/health", timeout=5).status_code == 200
+    # Started, never reset: the seed's spoke VPCs are there already, as after /_twin/reset (make demo relies on it).
+    where = {"endpoint_url": env["AWS_ENDPOINT_URL"], "region_name": env["AWS_REGION"]}
+    hub = boto3.session.Session(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+    news = hub.client("sts", **where).assume_role(
+        RoleArn="arn:aws:iam::222222222222:role/reader", RoleSessionName="test")["Credentials"]
+    vpcs = boto3.session.Session(news["AccessKeyId"], news["SecretAccessKey"], news["SessionToken"]).client(
+        "ec2", **where).describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["news-prod"]}])["Vpcs"]
+    assert [v["CidrBlock"] for v in vpcs] == ["10.20.0.0/16"]
     pid = int((state / "twin.pid").read_text())
 
     again = _cli("up", "--state-dir", str(state))
