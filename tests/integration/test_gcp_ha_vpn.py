@@ -36,7 +36,7 @@ def get(gcp, path):
 def play(tmp_path, entry, extra=None, check=False, diff=False):
     """Run one entry point; return (PLAY RECAP stats of localhost, results by task name)."""
     report = run_playbook(PLAYBOOK, *["--check"] * check, *["--diff"] * diff, tmp_path=tmp_path,
-                          extra_vars={"gcp_entry": entry, "gcp_ha_vpn_verify_delay": 1, **(extra or {})})
+                          extra_vars={"gcp_entry": entry, "gcp_ha_vpn_verify_poll_interval": 1, **(extra or {})})
     return report["stats"]["localhost"], task_results(report, "localhost")
 
 

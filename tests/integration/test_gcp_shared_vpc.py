@@ -179,7 +179,7 @@ def test_custom_advertisement_teaches_aws_the_shared_ranges_over_bgp(twin, tmp_p
     ranges = results["Publish gcp_shared_vpc and the ranges the Cloud Router advertises for it"][
         "ansible_facts"]["gcp_shared_vpc_advertised_ranges"]
     report = run_playbook(ROOT / "playbooks/site.yml", tmp_path=tmp_path, inventory=str(ROOT / "inventories/sandbox"),
-                          extra_vars={"gcp_ha_vpn_verify_delay": 1, "verify_delay": 1, "aws_tgw_vpn_poll_interval": 1,
+                          extra_vars={"gcp_ha_vpn_verify_poll_interval": 1, "aws_tgw_vpn_poll_interval": 1,
                                       "gcp_ha_vpn_advertise_mode": "CUSTOM", "gcp_ha_vpn_advertised_ip_ranges": ranges})
     assert all(s["failures"] == 0 for s in report["stats"].values()), report["stats"]
     ec2 = boto3.session.Session().client("ec2")

@@ -34,7 +34,7 @@ REGION = "https://compute.googleapis.com/compute/v1/projects/cb-net-host/regions
 SCALE = 1 / 25
 # A tunnel modification keeps its tunnel down this long on the twin (twin.aws.vpn.MODIFY_PHASES).
 MODIFY_SECONDS = MODIFY_PHASES[0][1] * SCALE
-FAST = {"hybrid_vpn_aws_poll_interval": 0.5, "hybrid_vpn_verify_delay": 1}
+FAST = {"hybrid_vpn_aws_poll_interval": 0.5, "hybrid_vpn_verify_poll_interval": 1}
 SHOW = "Show the tunnels and the order of the steps"
 REFUSE = "Refuse to start with a tunnel down"
 SAMPLE_EVERY = 0.2

@@ -13,7 +13,7 @@ from google.auth.transport.requests import AuthorizedSession
 
 INVENTORY = str(ROOT / "inventories/sandbox")
 REGION = "https://compute.googleapis.com/compute/v1/projects/cb-net-host/regions/asia-northeast1"
-FAST_VERIFY = {"hybrid_vpn_verify_delay": 1, "hybrid_vpn_aws_poll_interval": 1}
+FAST_VERIFY = {"hybrid_vpn_verify_poll_interval": 1, "hybrid_vpn_aws_poll_interval": 1}
 CONFIRM = {"hybrid_vpn_teardown_confirm": "sandbox"}
 NAME = "cloudbridge-hybrid-vpn"
 OUR_TAGS = [{"Key": "Name", "Value": NAME}, {"Key": "cloudbridge:created-by", "Value": "aws_tgw_vpn"}]

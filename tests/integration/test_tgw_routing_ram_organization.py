@@ -11,7 +11,7 @@ from ansible_run import ROOT, run_playbook
 
 PLAYBOOK = ROOT / "tests/integration/playbooks/tgw_routing_ram.yml"
 HUB, NEWS, GUNOSY = "111111111111", "222222222222", "333333333333"
-FAST = {"gcp_ha_vpn_verify_delay": 1, "verify_delay": 1, "aws_tgw_vpn_poll_interval": 1,
+FAST = {"gcp_ha_vpn_verify_poll_interval": 1, "aws_tgw_vpn_poll_interval": 1,
         "tgw_routing_ram_poll_interval": 1, "tgw_routing_ram_gcp_ranges": ["10.100.0.0/20", "10.100.16.0/20"]}
 
 
