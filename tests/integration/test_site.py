@@ -82,7 +82,7 @@ def test_readme_command_adopts_a_tgw_left_by_an_interrupted_creation_then_reruns
     assert built(gcp, ec2) == BUILT
     assert {c["TransitGatewayId"] for c in ec2.describe_vpn_connections()["VpnConnections"]} == {left}
     text = (ROOT / "build/report-sandbox.md").read_text()
-    assert text.count("| ESTABLISHED |") == 4 and text.count("| UP |") == 8  # 4 BGP peers + 4 AWS tunnels
+    assert text.count("| ESTABLISHED | UP Established | UP ") == 4  # each tunnel: GCP tunnel, GCP BGP, AWS
 
     _, stats = site(tmp_path)
     assert stats == {"gcp-host": (0, 0), "aws-hub": (0, 0)}
@@ -111,7 +111,7 @@ def test_an_adopted_tgw_is_verified_and_torn_down_keeping_the_tgw(tmp_path, gcp,
     adopt = {"hybrid_vpn_aws_transit_gateway_id": theirs}
     report, stats = site(tmp_path, **adopt)  # site.yml ends with verify.yml
     assert stats["gcp-host"][0] == stats["aws-hub"][0] == 0, failure_messages(report)
-    assert f"Transit Gateway {theirs}, ASN 64600" in (ROOT / "build/report-sandbox.md").read_text()
+    assert f"AWS Transit Gateway {theirs} (ASN 64600)" in (ROOT / "build/report-sandbox.md").read_text()
     _, stats = site(tmp_path, "teardown.yml", **adopt, **CONFIRM)
     assert stats["gcp-host"][0] == stats["aws-hub"][0] == 0
     assert built(gcp, ec2) == dict(EMPTY, **{"transit gateways": 1})
