@@ -79,7 +79,7 @@ def test_gcp_ha_vpn_lifecycle(twin, admin, gcp, tmp_path):
     assert get(gcp, f"{REGION_PATH}/routers/cr-aws") is None
 
     stats, results = play(tmp_path, "tunnels", tunnels_vars)
-    assert stats["failures"] == 0, results
+    assert stats["failures"] == 0, [r.get("msg") for r in results.values() if r.get("failed")]
     facts = results["Publish the tunnels fact"]["ansible_facts"]["gcp_ha_vpn_tunnels"]
     assert [(t["gcp_interface"], t["peer_interface"], t["status"]) for t in facts] == [
         (0, 0, "ESTABLISHED"), (0, 1, "ESTABLISHED"), (1, 2, "ESTABLISHED"), (1, 3, "ESTABLISHED")]
