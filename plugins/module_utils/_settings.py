@@ -218,8 +218,8 @@ SCHEMA = {
     "aws_wait_timeout": (lambda n, v: as_int(n, v, 1), 1800),
     "aws_poll_interval": (lambda n, v: as_number(n, v, 0.1), 15),
     "gcp_timeout": (lambda n, v: as_int(n, v, 1), 600),
-    "verify_retries": (lambda n, v: as_int(n, v, 0), 60),
-    "verify_delay": (lambda n, v: as_int(n, v, 0), 10),
+    "verify_timeout": (lambda n, v: as_int(n, v, 0), 600),
+    "verify_poll_interval": (lambda n, v: as_number(n, v, 0.1), 10),
 }
 
 TUNNEL_SETTINGS = ("ike_versions", "phase1_encryption_algorithms", "phase1_integrity_algorithms",

@@ -19,6 +19,17 @@ options:
     type: list
     elements: str
     default: []
+  names:
+    description:
+      - Only the connections with these C(Name) tags (the role's C(<name>-if0), C(<name>-if1)); another team's
+        connection on the same Transit Gateway is left out.
+      - Without O(gcp_interface_ips), RV(tunnels) is also returned, the customer gateway IPs of the named
+        connections, in the order of O(names), standing for the GCP interfaces (the AWS side alone then reads
+        back what it built).
+    type: list
+    elements: str
+    default: []
+    version_added: 0.3.0
   gcp_interface_ips:
     description:
       - The GCP HA VPN gateway's interface IPs, interface 0 first. Exactly two.
@@ -77,7 +88,7 @@ tunnels:
       C(outside_ip), C(inside_cidr), C(aws_inside_ip) (network + 1), C(cgw_inside_ip) (network + 2),
       C(pre_shared_key) (V(null) unless O(include_pre_shared_keys)), C(amazon_side_asn), C(customer_gateway_asn),
       C(gcp_interface) and C(peer_interface). Empty when no VPN connection exists.
-  returned: when O(gcp_interface_ips) is set
+  returned: when O(gcp_interface_ips) or O(names) is set
   type: list
   elements: dict
   sample: [{vpn_connection_id: vpn-0a1b2c3d4e5f60718, outside_ip: 3.130.56.250, inside_cidr: 169.254.10.0/30,
@@ -97,6 +108,18 @@ def without_keys(connection: dict) -> dict:
     return {**connection, "Options": {**options, "TunnelOptions": tunnels}}
 
 
+def connection_names(connections: list[dict]) -> dict:
+    """{Name tag: connection}."""
+    return {t["Value"]: c for c in connections for t in c.get("Tags", []) if t["Key"] == "Name"}
+
+
+def named_gateway_ips(connections: list[dict], cgws: list[dict], names: list[str]) -> list[str]:
+    """The customer gateway IP of each named connection, in the order of ``names``."""
+    by_name = connection_names(connections)
+    ips = {g["CustomerGatewayId"]: g["IpAddress"] for g in cgws}
+    return [ips.get(by_name[n]["CustomerGatewayId"]) for n in names]
+
+
 class VpnConnectionInfo:
     def __init__(self, module: AwsModule):
         self.module = module
@@ -108,6 +131,8 @@ class VpnConnectionInfo:
             filters.append({"Name": "transit-gateway-id", "Values": [self.params["transit_gateway_id"]]})
         if self.params["vpn_connection_ids"]:
             filters.append({"Name": "vpn-connection-id", "Values": self.params["vpn_connection_ids"]})
+        if self.params["names"]:
+            filters.append({"Name": "tag:Name", "Values": self.params["names"]})
         connections = self.module.call("describe VPN connections", "describe_vpn_connections", Filters=filters)[
             "VpnConnections"
         ]
@@ -126,15 +151,16 @@ class VpnConnectionInfo:
                 for c in shown
             ],
         }
-        if self.params["gcp_interface_ips"] is not None:
+        if self.params["gcp_interface_ips"] is not None or self.params["names"]:
             result["tunnels"] = self.tunnels(shown)
         return result
 
     def tunnels(self, connections: list[dict]) -> list[dict]:
         if not connections:  # nothing built yet (e.g. an adopted TGW before its first run): no tunnel to match
             return []
+        if self.params["gcp_interface_ips"] is None and set(self.params["names"]) - set(connection_names(connections)):
+            return []  # a named connection is missing: the caller reports it, there is no pairing to return
         try:
-            ips = wiring.validate_gcp_interface_ips(self.params["gcp_interface_ips"])
             cgw_ids = sorted({c["CustomerGatewayId"] for c in connections})
             cgws = (
                 self.module.call(
@@ -143,6 +169,9 @@ class VpnConnectionInfo:
                 if cgw_ids
                 else []
             )
+            ips = wiring.validate_gcp_interface_ips(
+                self.params["gcp_interface_ips"] if self.params["gcp_interface_ips"] is not None
+                else named_gateway_ips(connections, cgws, self.params["names"]))
             tgw_ids = sorted({c["TransitGatewayId"] for c in connections if c.get("TransitGatewayId")})
             if len(tgw_ids) != 1:
                 raise wiring.WiringError(f"expected the connections of one transit gateway, found {tgw_ids}")
@@ -157,6 +186,7 @@ def main():
         argument_spec=dict(
             transit_gateway_id=dict(type="str"),
             vpn_connection_ids=dict(type="list", elements="str", default=[]),
+            names=dict(type="list", elements="str", default=[]),
             gcp_interface_ips=dict(type="list", elements="str"),
             include_pre_shared_keys=dict(type="bool", default=False),
             amazon_side_asn=dict(type="int"),

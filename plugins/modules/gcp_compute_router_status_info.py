@@ -16,6 +16,13 @@ options:
     description: Region of the router.
     type: str
     required: true
+  include_router:
+    description:
+      - Also return the router itself (RV(router), its ASN, interfaces and BGP peers as configured), read in the
+        same call, so that the configuration and the status it produces are checked against each other.
+    type: bool
+    default: false
+    version_added: 0.3.0
 extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.attributes.info
   - cloudbridge.hybrid_vpn.gcp
@@ -54,6 +61,15 @@ best_routes:
   returned: always
   type: list
   elements: dict
+network:
+  description: C(result.network), the URL of the router's network; V(null) when the router does not exist.
+  returned: always
+  type: str
+router:
+  description: The router as routers.get returns it (C(bgp.asn), C(interfaces), C(bgpPeers)); V(null) when it does
+    not exist.
+  returned: when O(include_router)
+  type: dict
 """
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import GcpApiError, GcpModule, regional_path
@@ -61,13 +77,17 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import
 
 def main():
     module = GcpModule(
-        argument_spec=dict(name=dict(type="str", required=True), region=dict(type="str", required=True)),
+        argument_spec=dict(name=dict(type="str", required=True), region=dict(type="str", required=True),
+                           include_router=dict(type="bool", default=False)),
         operations=False,
         supports_check_mode=True,
     )
     p = module.params
     path = regional_path(p["project"], p["region"], "routers", p["name"])
+    extra = {}
     try:
+        if p["include_router"]:
+            extra["router"] = module.compute.get(path)
         status = module.compute.get(path + "/getRouterStatus")
     except GcpApiError as e:
         module.fail_api(e, f"status of Cloud Router {p['name']}", verb="read")
@@ -77,6 +97,8 @@ def main():
         exists=status is not None,
         bgp_peers=result.get("bgpPeerStatus", []),
         best_routes=result.get("bestRoutes", []),
+        network=result.get("network"),
+        **extra,
     )
 
 

@@ -178,7 +178,7 @@ def test_custom_advertisement_teaches_aws_the_shared_ranges_over_bgp(twin, tmp_p
     """site.yml as is (sandbox inventory) with only hybrid_vpn_advertise_mode=CUSTOM: the Cloud Router advertises the
     shared subnetworks and the connector's range, computed from the role's inputs (preflight), never typed twice."""
     report = run_playbook(ROOT / "playbooks/site.yml", tmp_path=tmp_path, inventory=str(ROOT / "inventories/sandbox"),
-                          extra_vars={"hybrid_vpn_verify_delay": 1, "hybrid_vpn_aws_poll_interval": 1,
+                          extra_vars={"hybrid_vpn_verify_poll_interval": 1, "hybrid_vpn_aws_poll_interval": 1,
                                       "hybrid_vpn_advertise_mode": "CUSTOM"})
     assert all(s["failures"] == 0 for s in report["stats"].values()), report["stats"]
     ec2 = boto3.session.Session().client("ec2")

@@ -27,7 +27,7 @@ from rotation_sampler import (
 
 INVENTORY = str(ROOT / "inventories/sandbox")
 ROTATE = ROOT / "playbooks/rotate.yml"
-FAST = {"hybrid_vpn_aws_poll_interval": 0.5, "hybrid_vpn_verify_delay": 1}
+FAST = {"hybrid_vpn_aws_poll_interval": 0.5, "hybrid_vpn_verify_poll_interval": 1}
 SHOW = "Show the tunnels and the order of the steps"
 REFUSE = "Refuse to start with a tunnel down"
 

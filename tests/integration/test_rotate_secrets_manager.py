@@ -16,7 +16,7 @@ from rotation_sampler import SCALE, assert_all_up_and_keys_match, assert_three_u
 
 INVENTORY = str(ROOT / "inventories/sandbox")
 SETTINGS = {"hybrid_vpn_pre_shared_key_storage": "SecretsManager", "hybrid_vpn_aws_poll_interval": 0.5,
-            "hybrid_vpn_verify_delay": 1}
+            "hybrid_vpn_verify_poll_interval": 1}
 
 
 def run_verbose(playbook: str, tmp_path, **extra) -> str:

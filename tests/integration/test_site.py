@@ -19,7 +19,7 @@ REGION = f"{PROJECT}/regions/asia-northeast1"
 CONNECTORS = "https://vpcaccess.googleapis.com/v1/projects/cb-net-host/locations/asia-northeast1/connectors"
 SPOKES = ("222222222222", "333333333333")
 HOSTS = ("gcp-host", "aws-hub", "aws-product-news", "aws-product-gunosy")
-FAST_VERIFY = {"hybrid_vpn_verify_delay": 1, "hybrid_vpn_aws_poll_interval": 1}
+FAST_VERIFY = {"hybrid_vpn_verify_poll_interval": 1, "hybrid_vpn_aws_poll_interval": 1}
 CONFIRM = {"hybrid_vpn_teardown_confirm": "sandbox"}
 NAME = "cloudbridge-hybrid-vpn"
 OUR_TAGS = [{"Key": "Name", "Value": NAME}, {"Key": "cloudbridge:created-by", "Value": "aws_tgw_vpn"}]
@@ -132,7 +132,7 @@ def test_readme_command_adopts_a_tgw_left_by_an_interrupted_creation_then_reruns
     assert built(gcp, ec2) == BUILT
     assert {c["TransitGatewayId"] for c in ec2.describe_vpn_connections()["VpnConnections"]} == {left}
     text = (ROOT / "build/report-sandbox.md").read_text()
-    assert text.count("| ESTABLISHED |") == 4 and text.count("| UP |") == 8  # 4 BGP peers + 4 AWS tunnels
+    assert text.count("| ESTABLISHED | UP Established | UP ") == 4  # each tunnel: GCP tunnel, GCP BGP, AWS
 
     # The collection's own playbook, by name (the collection is installed in .venv/collections).
     report = run_playbook("cloudbridge.hybrid_vpn.site", tmp_path=tmp_path, inventory=INVENTORY, extra_vars=FAST_VERIFY)
@@ -173,7 +173,7 @@ def test_an_adopted_tgw_is_verified_and_torn_down_keeping_the_tgw(tmp_path, gcp,
     adopt = {"hybrid_vpn_aws_transit_gateway_id": theirs}
     report, stats = site(tmp_path, **adopt)  # site.yml ends with verify.yml
     assert {h: f for h, (f, _) in stats.items()} == dict.fromkeys(HOSTS, 0), failure_messages(report)
-    assert f"Transit Gateway {theirs}, ASN 64600" in (ROOT / "build/report-sandbox.md").read_text()
+    assert f"AWS Transit Gateway {theirs} (ASN 64600)" in (ROOT / "build/report-sandbox.md").read_text()
     assert built(gcp, ec2) == BUILT
     report, stats = site(tmp_path, **adopt)
     assert clean(stats), failure_messages(report)

@@ -22,7 +22,7 @@ REGION = "https://compute.googleapis.com/compute/v1/projects/cb-net-host/regions
 GCP_RANGES = ["10.100.0.0/20", "10.100.16.0/20"]
 NEWS, GUNOSY = "222222222222", "333333333333"
 SPOKE_CIDRS = {NEWS: "10.20.0.0/16", GUNOSY: "10.30.0.0/16"}
-FAST = {"hybrid_vpn_verify_delay": 1, "hybrid_vpn_aws_poll_interval": 1, "tgw_routing_ram_poll_interval": 1}
+FAST = {"hybrid_vpn_verify_poll_interval": 1, "hybrid_vpn_aws_poll_interval": 1, "tgw_routing_ram_poll_interval": 1}
 TABLES = ("cloudbridge-hybrid-vpn-vpn", "cloudbridge-hybrid-vpn-spokes")
 
 

@@ -11,7 +11,7 @@ from ansible_run import ROOT, run_playbook
 
 PLAYBOOK = ROOT / "tests/integration/playbooks/tgw_routing_ram.yml"
 HUB, NEWS, GUNOSY = "111111111111", "222222222222", "333333333333"
-FAST = {"hybrid_vpn_verify_delay": 1, "hybrid_vpn_aws_poll_interval": 1, "tgw_routing_ram_poll_interval": 1}
+FAST = {"hybrid_vpn_verify_poll_interval": 1, "hybrid_vpn_aws_poll_interval": 1, "tgw_routing_ram_poll_interval": 1}
 
 
 def spoke(account):

@@ -16,7 +16,7 @@ from protocol.lab import Lab, TunnelState
 from protocol.readback import Config
 
 INVENTORY = ROOT / "inventories/sandbox"
-FAST_VERIFY = {"hybrid_vpn_verify_delay": 1, "hybrid_vpn_aws_poll_interval": 1}
+FAST_VERIFY = {"hybrid_vpn_verify_poll_interval": 1, "hybrid_vpn_aws_poll_interval": 1}
 # Lines for the terminal summary (tests/protocol/conftest.py): the states each test saw, the figures measured.
 REPORT: list[str] = []
 

@@ -74,7 +74,7 @@ BAD = {
     "tgw id that does not exist": ({"hybrid_vpn_aws_transit_gateway_id": "tgw-0123456789abcdef0"},
                                    ["hybrid_vpn_aws_transit_gateway_id", "tgw-0123456789abcdef0", "no live"]),
     "malformed hub account id": ({"hybrid_vpn_aws_account_id": "1234"}, ["hybrid_vpn_aws_account_id", "'1234'"]),
-    "retry count of the wrong type": ({"hybrid_vpn_verify_retries": "ten"}, ["hybrid_vpn_verify_retries", "'ten'"]),
+    "verify timeout of the wrong type": ({"hybrid_vpn_verify_timeout": "ten"}, ["hybrid_vpn_verify_timeout", "'ten'"]),
     "boolean of the wrong type": ({"hybrid_vpn_aws_default_route_table_association": "maybe"},
                                   ["hybrid_vpn_aws_default_route_table_association", "'maybe'", "true or false"]),
     "seconds of the wrong type": ({"hybrid_vpn_aws_poll_interval": "fast"},

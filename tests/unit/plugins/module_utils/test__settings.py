@@ -46,7 +46,7 @@ def test_a_string_from_the_command_line_is_read_as_the_setting_needs(name, given
     ({"advertise_mode": "CUSTOM", "advertised_groups": ["ALL_VPCS"]},
      "hybrid_vpn_advertised_groups[0]: got 'ALL_VPCS'"),
     ({"advertised_groups": ["ALL_SUBNETS"]}, "with hybrid_vpn_advertise_mode DEFAULT"),
-    ({"verify_retries": "ten"}, "hybrid_vpn_verify_retries: got 'ten', expected an integer from 0"),
+    ({"verify_timeout": "ten"}, "hybrid_vpn_verify_timeout: got 'ten', expected an integer from 0"),
     ({"gcp_timeout": -1}, "hybrid_vpn_gcp_timeout: got -1, expected an integer from 1"),
     ({"aws_region": "Tokyo"}, "hybrid_vpn_aws_region: got 'Tokyo', expected an AWS region name"),
     ({"aws_account_id": "11111111111"}, "hybrid_vpn_aws_account_id: got '11111111111', expected the hub's 12-digit"),

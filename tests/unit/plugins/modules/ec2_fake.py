@@ -63,7 +63,12 @@ class FakeEc2:
 
     @staticmethod
     def _select(items, filters):
-        return [i for i in items if all(i.get(_FILTERS[f["Name"]]) in f["Values"] for f in filters or [])]
+        def value(item, name):
+            if name.startswith("tag:"):
+                return {t["Key"]: t["Value"] for t in item.get("Tags", [])}.get(name[4:])
+            return item.get(_FILTERS[name])
+
+        return [i for i in items if all(value(i, f["Name"]) in f["Values"] for f in filters or [])]
 
     def _advance(self, resources):
         shown = copy.deepcopy(resources)
@@ -99,7 +104,7 @@ class FakeEc2:
         self.cgws[cgw["CustomerGatewayId"]] = cgw
         return {"CustomerGateway": dict(cgw)}
 
-    def add_connection(self, cgw_ip, tunnels, tgw=TGW):
+    def add_connection(self, cgw_ip, tunnels, tgw=TGW, name=None):
         """An existing connection with ``tunnels``: [(outside IP, VpnTunnelOptionsSpecification)], on the
         customer gateway at ``cgw_ip`` (created unless one is there)."""
         cgw = next((g for g in self.cgws.values() if g["IpAddress"] == cgw_ip), None) or \
@@ -107,7 +112,8 @@ class FakeEc2:
         vpn = {"VpnConnectionId": self._id("vpn"), "CustomerGatewayId": cgw["CustomerGatewayId"],
                "TransitGatewayId": tgw, "State": "available", "Type": "ipsec.1",
                "CustomerGatewayConfiguration": "<xml with keys>",
-               "Options": {"TunnelOptions": [{"OutsideIpAddress": ip, **as_described(spec)} for ip, spec in tunnels]}}
+               "Options": {"TunnelOptions": [{"OutsideIpAddress": ip, **as_described(spec)} for ip, spec in tunnels]},
+               **({"Tags": [{"Key": "Name", "Value": name}]} if name else {})}
         self.vpns[vpn["VpnConnectionId"]] = vpn
         self.calls.clear()
         return vpn

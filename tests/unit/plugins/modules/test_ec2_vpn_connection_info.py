@@ -113,3 +113,20 @@ def test_keys_kept_in_secrets_manager_are_read_from_the_secret_only_when_asked(e
     result = run_module(mod, {"transit_gateway_id": TGW, "gcp_interface_ips": IPS, "include_pre_shared_keys": True})
     assert [t["pre_shared_key"] for t in result["tunnels"]] == KEYS
     assert [n for n, _ in ec2.calls].count("get_secret_value") == 2  # one read per connection
+
+
+def test_names_select_our_connections_and_stand_in_for_the_gcp_interface_ips(ec2):
+    """Another team's connection on the same Transit Gateway, from the same customer gateway, is left out; the
+    named connections' customer gateways give the GCP interface order."""
+    b = ec2.add_connection(IPS[1], [("3.0.1.5", settings_spec("169.254.20.0/30", KEYS[2])),
+                                    ("3.0.1.40", settings_spec("169.254.20.4/30", KEYS[3]))], name="hv-if1")
+    a = ec2.add_connection(IPS[0], [("3.0.0.7", settings_spec("169.254.10.4/30", KEYS[0])),
+                                    ("3.0.0.30", settings_spec("169.254.10.0/30", KEYS[1]))], name="hv-if0")
+    ec2.add_connection(IPS[0], [("3.0.7.1", settings_spec("169.254.70.0/30", "Their_key_01"))], name="theirs")
+    result = run_module(mod, {"transit_gateway_id": TGW, "names": ["hv-if0", "hv-if1"]})
+    assert sorted(c["vpn_connection_id"] for c in result["vpn_connections"]) == sorted([a["VpnConnectionId"],
+                                                                                        b["VpnConnectionId"]])
+    assert [(t["peer_interface"], t["outside_ip"], t["pre_shared_key"]) for t in result["tunnels"]] == [
+        (0, "3.0.0.7", None), (1, "3.0.0.30", None), (2, "3.0.1.5", None), (3, "3.0.1.40", None)]
+    missing = run_module(mod, {"transit_gateway_id": TGW, "names": ["hv-if0", "hv-if9"]})
+    assert (len(missing["vpn_connections"]), missing["tunnels"]) == (1, [])  # the caller names what is missing

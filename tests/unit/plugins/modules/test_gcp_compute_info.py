@@ -40,3 +40,11 @@ def test_router_status_reports_peers_and_absence(compute):
     compute.router_status = {"bgpPeerStatus": [{"name": "bgp-0", "status": "UP"}], "bestRoutes": [{"destRange": "x"}]}
     result = run_module(status_mod, {"name": "cr", "region": "r"})
     assert (result["exists"], result["bgp_peers"][0]["status"], len(result["best_routes"])) == (True, "UP", 1)
+
+
+def test_router_status_with_the_router_itself(compute):
+    compute.add("projects/p/regions/r/routers/cr")
+    compute.router_status = {"network": "net-url", "bgpPeerStatus": [{"name": "bgp-0", "status": "UP"}]}
+    result = run_module(status_mod, {"name": "cr", "region": "r", "include_router": True})
+    assert (result["router"]["name"], result["network"], result["best_routes"]) == ("cr", "net-url", [])
+    assert "router" not in run_module(status_mod, {"name": "cr", "region": "r"})

@@ -10,6 +10,7 @@ from unit.plugins.modules.tgw_fake import TGW
 
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import ec2_transit_gateway_attachment_acceptance as acc
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import ec2_transit_gateway_route_table as rtb
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import ec2_transit_gateway_route_table_info as rtbi
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import ec2_vpc_transit_gateway_routes as vpcr
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import ram_resource_share as share
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import ram_resource_share_invitation as inv
@@ -237,3 +238,37 @@ def test_vpc_routes_converge_then_are_removed_leaving_others(aws):
     assert run_module(vpcr, args)["changed"] is False
     assert run_module(vpcr, {**args, "state": "absent"})["changed"] is True
     assert aws["ec2"].vpc_tables["rtb-main"] == {"10.20.0.0/16": "local", "0.0.0.0/0": "igw-1"}
+
+
+# --- Transit Gateway routing, read for the path trace ---
+
+def test_route_table_info_reads_attachments_tables_and_every_route_once(aws):
+    ec2 = aws["ec2"]
+    ec2.add_attachment("tgw-attach-news", NEWS)
+    ec2.add_attachment("tgw-attach-vpn", "111111111111", resource_id="vpn-1", resource_type="vpn")
+    ec2.add_attachment("tgw-attach-gone", GUNOSY, state="deleted")
+    spokes = ec2.add_table("hv-spokes", routes={"10.100.0.0/20": "tgw-attach-vpn", "10.99.0.0/16": "blackhole"},
+                           associations=["tgw-attach-news"])
+    ec2.add_table("theirs")
+    result = run_module(rtbi, {"transit_gateway_id": TGW, "names": ["hv-spokes"]}, check=True)
+    assert result["changed"] is False and ec2.mutations() == []
+    assert [(a["transit_gateway_attachment_id"], a["resource_type"], a["association"])
+            for a in result["attachments"]] == [
+        ("tgw-attach-news", "vpc", {"transit_gateway_route_table_id": spokes, "state": "associated"}),
+        ("tgw-attach-vpn", "vpn", None)]
+    [table] = result["route_tables"]
+    assert (table["name"], table["associations"], table["propagations"]) == ("hv-spokes", ["tgw-attach-news"], [])
+    assert [(r["destination_cidr_block"], r["state"]) for r in table["routes"]] == [
+        ("10.100.0.0/20", "active"), ("10.99.0.0/16", "blackhole")]
+    assert table["routes"][0]["transit_gateway_attachments"] == [{"transit_gateway_attachment_id": "tgw-attach-vpn"}]
+    assert len(run_module(rtbi, {"transit_gateway_id": TGW})["route_tables"]) == 2  # no names: every table
+
+
+def test_route_table_info_fails_naming_the_transit_gateway(aws):
+    aws["ec2"].errors["describe_transit_gateway_attachments"] = client_error(
+        "InvalidTransitGatewayID.NotFound", "The transitGateway ID 'tgw-0123' does not exist.",
+        "DescribeTransitGatewayAttachments")
+    result = run_module(rtbi, {"transit_gateway_id": TGW})
+    assert result["failed"] is True
+    assert result["msg"] == ("Failed to read the routing of Transit Gateway tgw-0123: "
+                             "InvalidTransitGatewayID.NotFound: The transitGateway ID 'tgw-0123' does not exist.")

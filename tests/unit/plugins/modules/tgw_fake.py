@@ -179,9 +179,10 @@ class FakeEc2(Recorder):
 
     def describe_transit_gateway_route_tables(self, Filters=None):
         self.record("describe_transit_gateway_route_tables", {"Filters": Filters})
-        names = next(f["Values"] for f in Filters if f["Name"] == "tag:Name")
-        return {"TransitGatewayRouteTables": [{"TransitGatewayRouteTableId": t["id"]} for t in self.tables.values()
-                                              if t["name"] in names]}
+        names = next((f["Values"] for f in Filters if f["Name"] == "tag:Name"), None)
+        return {"TransitGatewayRouteTables": [{"TransitGatewayRouteTableId": t["id"], "State": "available",
+                                               "Tags": [{"Key": "Name", "Value": t["name"]}]}
+                                              for t in self.tables.values() if names is None or t["name"] in names]}
 
     def create_transit_gateway_route_table(self, **kw):
         self.record("create_transit_gateway_route_table", kw)
