@@ -70,8 +70,16 @@ demo: setup
 	  && $(BIN)/ansible-playbook -i inventories/sandbox playbooks/teardown.yml -e hybrid_vpn_teardown_confirm=sandbox; rc=$$?; \
 	  $(BIN)/python -m twin down --state-dir $(TWIN_STATE); exit $$rc
 
+# The Galaxy tarball (galaxy.yml build_ignore), then its listing: no test, twin, dev tool, build output or cache in it.
+DIST := $(CURDIR)/$(VENV)/dist
+TARBALL = $(DIST)/cloudbridge-hybrid_vpn-$(shell sed -n 's/^version: *//p' galaxy.yml).tar.gz
 build: setup
-	$(BIN)/ansible-galaxy collection build --force --output-path $(VENV)/dist .
+	rm -rf $(DIST)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST) .
+	@tar -tzf $(TARBALL) > $(DIST)/files.txt
+	@if grep -nE '(^|/)(tests|twin|extensions|\.venv|\.twin|build|\.ci|__pycache__|\.pytest_cache|\.ruff_cache|\.ansible)(/|$$)|\.pyc$$|(^|/)(conftest\.py|test_[^/]*\.py|Makefile|ansible\.cfg)$$' $(DIST)/files.txt; then \
+	  echo "build: the files above must not be in $(TARBALL) (galaxy.yml build_ignore)" >&2; exit 1; fi
+	@echo "build: $(TARBALL), $$(grep -vc '/$$' $(DIST)/files.txt) files, no test/twin/cache file"
 
 clean:
 	-$(BIN)/python -m twin down --state-dir $(TWIN_STATE)
