@@ -13,7 +13,7 @@ export ANSIBLE_HOME := $(CURDIR)/$(VENV)/ansible-home
 export PATH := $(BIN):$(PATH)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: setup test lint unit twin-test integration install-test protocol molecule demo twin-up twin-down build clean
+.PHONY: setup test lint sanity unit twin-test integration install-test protocol molecule demo twin-up twin-down build clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,12 +27,37 @@ $(COLLECTION_LINK): | $(VENV)/.installed
 
 setup: $(VENV)/.installed $(COLLECTION_LINK)
 
-test: lint unit twin-test integration install-test protocol molecule
+test: lint sanity unit twin-test integration install-test protocol molecule
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/yamllint -s .
 	$(BIN)/ansible-lint --profile production
+
+# ansible-test sanity (every test that applies to a collection) on a copy of the working tree laid out as
+# ansible_collections/cloudbridge/hybrid_vpn, the collections it needs beside it (the ones ansible ships); the copy
+# is outside the checkout, where ansible-test would take the checkout's git file list (.venv is git-ignored).
+# ansible-test's own virtual environments (~/.ansible/test/venv, kept between runs) get pip from its bootstrap
+# script, looked for in ~/.ansible/test/cache (~ is $$HOME, not ANSIBLE_HOME) and downloaded from a host unreachable
+# here: a stand-in (tests/sanity/get_pip.py) goes there unless one is; requirements come from PyPI as usual.
+SANITY_ROOT := $(or $(TMPDIR),/tmp)/cloudbridge-sanity-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
+SANITY_TREE := $(SANITY_ROOT)/ansible_collections/cloudbridge/hybrid_vpn
+SHIPPED := $(CURDIR)/$(VENV)/lib/python3.11/site-packages/ansible_collections
+# Not the collection's content (not in the Galaxy tarball either): the twin and the pytest suites that run it
+# (ruff and pytest check those); tests/unit stays, it is laid out for ansible-test.
+SANITY_SKIP := twin tests/twin tests/integration tests/protocol tests/install
+ANSIBLE_TEST_PIP = $(shell sed -n "s/^ *pip='\(.*\)',/\1/p" $(VENV)/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py)
+sanity: setup
+	mkdir -p $(SANITY_TREE)/tests $(HOME)/.ansible/test/cache
+	find $(SANITY_TREE) -mindepth 1 -maxdepth 1 ! -name tests -exec rm -rf {} +
+	find $(SANITY_TREE)/tests -mindepth 1 -maxdepth 1 ! -name output -exec rm -rf {} +
+	git ls-files -z -co --exclude-standard -- . $(SANITY_SKIP:%=':!%') | tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(SANITY_TREE)
+	for dep in amazon/aws community/aws community/general google/cloud; do \
+	  mkdir -p $(SANITY_ROOT)/ansible_collections/$$(dirname $$dep); \
+	  ln -sfn $(SHIPPED)/$$dep $(SANITY_ROOT)/ansible_collections/$$dep; done
+	cp -n tests/sanity/get_pip.py $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(ANSIBLE_TEST_PIP)).py
+	cd $(SANITY_TREE) && env -u PYTHONPATH -u ANSIBLE_COLLECTIONS_PATH \
+	  $(BIN)/ansible-test sanity --python 3.11 --color no
 
 unit: setup
 	$(PYTEST) -q tests/unit
