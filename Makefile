@@ -13,7 +13,7 @@ export ANSIBLE_HOME := $(CURDIR)/$(VENV)/ansible-home
 export PATH := $(BIN):$(PATH)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: setup test lint sanity unit twin-test integration install-test protocol molecule demo twin-up twin-down build clean
+.PHONY: setup test lint sanity unit twin-test integration install-test protocol molecule demo twin-up twin-down build release clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -110,6 +110,12 @@ build: setup
 	@if grep -nE '(^|/)(tests|twin|extensions|\.venv|\.twin|build|\.ci|__pycache__|\.pytest_cache|\.ruff_cache|\.ansible)(/|$$)|\.pyc$$|(^|/)(conftest\.py|test_[^/]*\.py|Makefile|ansible\.cfg)$$' $(DIST)/files.txt; then \
 	  echo "build: the files above must not be in $(TARBALL) (galaxy.yml build_ignore)" >&2; exit 1; fi
 	@echo "build: $(TARBALL), $$(grep -vc '/$$' $(DIST)/files.txt) files, no test/twin/cache file"
+
+# A release: the changelog fragments become changelogs/changelog.yaml and CHANGELOG.md (for galaxy.yml's version),
+# then the tarball, which ships that changelog. Commit the result and tag it.
+release: setup
+	$(BIN)/antsibull-changelog release
+	$(MAKE) build
 
 clean:
 	-$(BIN)/python -m twin down --state-dir $(TWIN_STATE)
