@@ -13,7 +13,7 @@ export ANSIBLE_HOME := $(CURDIR)/$(VENV)/ansible-home
 export PATH := $(BIN):$(PATH)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: setup test lint sanity unit twin-test integration install-test protocol molecule demo twin-up twin-down build release clean
+.PHONY: setup test lint sanity unit twin-test integration install-test protocol molecule demo twin-up twin-down build release ee clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -116,6 +116,28 @@ build: setup
 release: setup
 	$(BIN)/antsibull-changelog release
 	$(MAKE) build
+
+# The execution environment's build context (execution-environment.yml, docs/awx.md; no container engine needed),
+# then what its Containerfile will do, checked here offline: the galaxy stage installs the tarball with its
+# dependencies (taken from the collections ansible ships instead of Galaxy), introspection finds the collection's
+# Python requirements and system packages.
+EE_CONTEXT := $(CURDIR)/$(VENV)/ee
+ee: build
+	cp $(TARBALL) $(DIST)/cloudbridge-hybrid_vpn.tar.gz
+	rm -rf $(EE_CONTEXT) $(EE_CONTEXT)-check
+	$(BIN)/ansible-builder create -f execution-environment.yml --context $(EE_CONTEXT) --output-filename Containerfile
+	grep -E '^RUN .*ansible-galaxy collection install .*-r requirements.yml' $(EE_CONTEXT)/Containerfile
+	grep -Fx -- '- name: collections/cloudbridge-hybrid_vpn.tar.gz' $(EE_CONTEXT)/_build/requirements.yml
+	cd $(EE_CONTEXT)/_build && env -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(EE_CONTEXT)-check/c \
+	  ANSIBLE_HOME=$(EE_CONTEXT)-check/c-home $(BIN)/ansible-galaxy collection install --offline \
+	  -r requirements.yml -p $(EE_CONTEXT)-check/c | tee $(EE_CONTEXT)-check/c.log
+	for c in cloudbridge.hybrid_vpn amazon.aws community.aws community.general google.cloud; do \
+	  grep -Eq "^'?$$c:[0-9.]+'? (was installed successfully|is already installed)" $(EE_CONTEXT)-check/c.log \
+	  || { echo "ee: $$c not installed by the galaxy stage" >&2; exit 1; }; done
+	$(BIN)/python $(EE_CONTEXT)/_build/scripts/introspect.py introspect $(EE_CONTEXT)-check/c > $(EE_CONTEXT)-check/c.deps
+	grep -q "boto3.*from collection cloudbridge.hybrid_vpn" $(EE_CONTEXT)-check/c.deps
+	grep -q "ca-certificates.*from collection cloudbridge.hybrid_vpn" $(EE_CONTEXT)-check/c.deps
+	@echo "ee: build context $(EE_CONTEXT) (Containerfile): the collection, its dependencies and requirements"
 
 clean:
 	-$(BIN)/python -m twin down --state-dir $(TWIN_STATE)
