@@ -128,7 +128,8 @@ ee: build
 	$(BIN)/ansible-builder create -f execution-environment.yml --context $(EE_CONTEXT) --output-filename Containerfile
 	grep -E '^RUN .*ansible-galaxy collection install .*-r requirements.yml' $(EE_CONTEXT)/Containerfile
 	grep -Fx -- '- name: collections/cloudbridge-hybrid_vpn.tar.gz' $(EE_CONTEXT)/_build/requirements.yml
-	cd $(EE_CONTEXT)/_build && env -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(EE_CONTEXT)-check/c \
+	mkdir -p $(EE_CONTEXT)-check
+	set -o pipefail; cd $(EE_CONTEXT)/_build && env -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH=$(EE_CONTEXT)-check/c \
 	  ANSIBLE_HOME=$(EE_CONTEXT)-check/c-home $(BIN)/ansible-galaxy collection install --offline \
 	  -r requirements.yml -p $(EE_CONTEXT)-check/c | tee $(EE_CONTEXT)-check/c.log
 	for c in cloudbridge.hybrid_vpn amazon.aws community.aws community.general google.cloud; do \
