@@ -6,7 +6,8 @@ BIN := $(CURDIR)/$(VENV)/bin
 COLLECTIONS := $(CURDIR)/$(VENV)/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/cloudbridge/hybrid_vpn
 TWIN_STATE ?= $(CURDIR)/.twin
-# The collection is importable under its FQCN from the working tree, no copy: a symlink in the venv.
+# The collection is importable under its FQCN from the working tree, no copy: a symlink in the venv. The twin is a
+# package of its own (twin/, installed editable: `cloudbridge-twin`); tests/ holds the protocol tier's package.
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PYTHONPATH := $(CURDIR)/tests:$(COLLECTIONS)
 export ANSIBLE_HOME := $(CURDIR)/$(VENV)/ansible-home
@@ -15,10 +16,11 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 .PHONY: setup test lint sanity unit twin-test integration install-test protocol molecule demo twin-up twin-down build release ee clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt twin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q -e twin
 	touch $@
 
 $(COLLECTION_LINK): | $(VENV)/.installed
@@ -45,7 +47,7 @@ SANITY_TREE := $(SANITY_ROOT)/ansible_collections/cloudbridge/hybrid_vpn
 SHIPPED := $(CURDIR)/$(VENV)/lib/python3.11/site-packages/ansible_collections
 # Not the collection's content (not in the Galaxy tarball either): the twin and the pytest suites that run it
 # (ruff and pytest check those); tests/unit stays, it is laid out for ansible-test.
-SANITY_SKIP := twin tests/twin tests/integration tests/protocol tests/install
+SANITY_SKIP := twin tests/integration tests/protocol tests/install
 ANSIBLE_TEST_PIP = $(shell sed -n "s/^ *pip='\(.*\)',/\1/p" $(VENV)/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py)
 sanity: setup
 	mkdir -p $(SANITY_TREE)/tests $(HOME)/.ansible/test/cache
@@ -63,7 +65,7 @@ unit: setup
 	$(PYTEST) -q tests/unit
 
 twin-test: setup
-	$(PYTEST) -q -n 2 tests/twin/tests
+	$(PYTEST) -q -n 2 twin/tests
 
 integration: setup
 	$(PYTEST) -q -n 2 --dist loadfile tests/integration
@@ -82,23 +84,23 @@ molecule: setup
 	cd extensions && $(BIN)/molecule test --all
 
 twin-up: setup
-	$(BIN)/python -m twin up --state-dir $(TWIN_STATE)
+	$(BIN)/cloudbridge-twin up --state-dir $(TWIN_STATE)
 
 twin-down: setup
-	$(BIN)/python -m twin down --state-dir $(TWIN_STATE)
+	$(BIN)/cloudbridge-twin down --state-dir $(TWIN_STATE)
 
 # Brings the twin up, builds and verifies the VPN on it, shows the report, tears it down, and brings the
 # twin down whatever happened. TWIN_PROTOCOL=1: after site.yml, real IKE and BGP come up from what it
 # configured (strongSwan and FRR, docs/protocol.md) and verify.yml runs again on what they negotiated.
 demo: setup
-	$(BIN)/python -m twin up --state-dir $(TWIN_STATE) --latency-scale $${TWIN_LATENCY_SCALE:-0.002}
+	$(BIN)/cloudbridge-twin up --state-dir $(TWIN_STATE) --latency-scale $${TWIN_LATENCY_SCALE:-0.002}
 	set -a; . $(TWIN_STATE)/env; set +a; \
 	  $(BIN)/ansible-playbook -i inventories/sandbox playbooks/site.yml \
 	  && { [ -z "$${TWIN_PROTOCOL:-}" ] || $(BIN)/python -m protocol -- \
 	       $(BIN)/ansible-playbook -i inventories/sandbox playbooks/verify.yml; } \
 	  && cat build/report-sandbox.md \
 	  && $(BIN)/ansible-playbook -i inventories/sandbox playbooks/teardown.yml -e hybrid_vpn_teardown_confirm=sandbox; rc=$$?; \
-	  $(BIN)/python -m twin down --state-dir $(TWIN_STATE); exit $$rc
+	  $(BIN)/cloudbridge-twin down --state-dir $(TWIN_STATE); exit $$rc
 
 # The Galaxy tarball (galaxy.yml build_ignore), then its listing: no test, twin, dev tool, build output or cache in it.
 DIST := $(CURDIR)/$(VENV)/dist
@@ -141,5 +143,5 @@ ee: build
 	@echo "ee: build context $(EE_CONTEXT) (Containerfile): the collection, its dependencies and requirements"
 
 clean:
-	-$(BIN)/python -m twin down --state-dir $(TWIN_STATE)
+	-$(BIN)/cloudbridge-twin down --state-dir $(TWIN_STATE)
 	rm -rf $(VENV) $(TWIN_STATE)
