@@ -266,7 +266,7 @@ def redact(spec: dict, marker: str = "<hidden>") -> dict:
 def describe_as_spec(tunnel: dict) -> dict:
     """A described TunnelOption in request (spec) member names, for before/after diffs."""
     names = {v: k for k, v in _SPEC_TO_DESCRIBE.items()}
-    members = {m for m, _ in TUNNEL_OPTION_KEYS.values()} | {"TunnelInsideCidr", SECRET_MEMBER, KEY_STORAGE_MEMBER}
+    members = {m for m, _unused in TUNNEL_OPTION_KEYS.values()} | {"TunnelInsideCidr", SECRET_MEMBER, KEY_STORAGE_MEMBER}
     out = {"OutsideIpAddress": tunnel.get("OutsideIpAddress")}
     for key, value in tunnel.items():
         member = names.get(key, key)
@@ -572,8 +572,8 @@ def new_pre_shared_keys(aws_tunnels: list[dict], stored=None, length: int = 32) 
         return list(stored)
     if not 8 <= length <= 64:
         raise WiringError(f"key length {length} must be 8 to 64")
-    return ["".join([secrets.choice(_KEY_FIRST)] + [secrets.choice(_KEY_CHARS) for _ in range(length - 1)])
-            for _ in range(TUNNEL_COUNT)]
+    return ["".join([secrets.choice(_KEY_FIRST)] + [secrets.choice(_KEY_CHARS) for _i in range(length - 1)])
+            for _i in range(TUNNEL_COUNT)]
 
 
 def _rotation_order(peer_interface: int) -> tuple[int, int]:
@@ -641,8 +641,8 @@ def rotation_plan(aws_tunnels: list[dict], aws_connections: list[dict], aws_pend
         if ((tunnel or {}).get("labels") or {}).get(FINGERPRINT_LABEL) != key_fingerprint(n["tunnel"],
                                                                                           t["pre_shared_key"]):
             lag.append(_GCP_FOLLOWS[SECRET_MEMBER])
-        if ((peer or {}).get("ipAddress"), (peer or {}).get("peerIpAddress")) != (t["cgw_inside_ip"],
-                                                                                   t["aws_inside_ip"]):
+        if ((peer or {}).get("ipAddress"), (peer or {}).get("peerIpAddress")) != (
+                t["cgw_inside_ip"], t["aws_inside_ip"]):
             lag.append(_GCP_FOLLOWS["TunnelInsideCidr"])
         aws = pending.get(t["outside_ip"], [])
         follow = sorted(set(lag) | {_GCP_FOLLOWS[m] for m in aws if m in _GCP_FOLLOWS})

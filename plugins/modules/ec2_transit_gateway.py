@@ -1,6 +1,8 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: ec2_transit_gateway
 short_description: A Transit Gateway tagged at creation, found by id or by its Name tag
@@ -62,7 +64,7 @@ options:
     type: float
     default: 5
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 attributes:
   check_mode:
     support: full

@@ -1,6 +1,8 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: ec2_transit_gateway_attachment_acceptance
 short_description: Accept the shared VPC attachments of listed accounts on a Transit Gateway, and only those
@@ -53,7 +55,7 @@ attributes:
     support: full
     description: Returns the state of each listed account's attachment before and after.
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.aws
   - amazon.aws.common.modules

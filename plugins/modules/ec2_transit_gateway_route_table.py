@@ -1,6 +1,8 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: ec2_transit_gateway_route_table
 short_description: Manage a Transit Gateway route table with its static routes, associations and propagations
@@ -83,7 +85,7 @@ attributes:
     support: full
     description: Returns the table's static routes, associations and propagations before and after.
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.aws
   - amazon.aws.common.modules
@@ -134,7 +136,7 @@ def desired_routes(routes: list[dict], aliases: dict) -> dict:
             target = next(iter(sorted(aliases[target])), None)
         if not target:
             raise AwsError("check routes", f"route {route['destination_cidr_block']} needs "
-                                            "transit_gateway_attachment_id or blackhole: true")
+                           "transit_gateway_attachment_id or blackhole: true")
         result[route["destination_cidr_block"]] = target
     return result
 

@@ -1,6 +1,8 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: ec2_vpc_transit_gateway_routes
 short_description: Send a set of destinations to a Transit Gateway from VPC route tables, touching no other route
@@ -42,7 +44,7 @@ attributes:
     support: full
     description: Returns, per route table, the targets of the managed destinations before and after.
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.aws
   - amazon.aws.common.modules

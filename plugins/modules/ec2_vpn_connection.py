@@ -1,6 +1,8 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: ec2_vpn_connection
 short_description: Manage a set of Site-to-Site VPN connections (and their customer gateways) on a Transit Gateway
@@ -167,7 +169,7 @@ attributes:
     description: Returns each connection's tunnel options before and after; keys are shown as C(<hidden>), a key
       about to be rotated as C(<hidden, rotated>).
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.aws
   - cloudbridge.hybrid_vpn.aws.wait
@@ -387,7 +389,7 @@ def plan(params: dict, current: list[dict | None], used_elsewhere: dict[str, str
     plans = []
     for conn, described in zip(params["connections"], current, strict=True):
         blank = {"inside_cidr": None, "pre_shared_key": None}
-        desired = [dict(t) for t in conn["tunnels"]] + [dict(blank) for _ in range(2 - len(conn["tunnels"]))]
+        desired = [dict(t) for t in conn["tunnels"]] + [dict(blank) for _i in range(2 - len(conn["tunnels"]))]
         if described is None:
             free = iter(wiring.allocate_inside_cidrs(2, taken))
             for tunnel in desired:
@@ -506,7 +508,7 @@ class VpnConnections:
         tgw_id = self.params["transit_gateway_id"]
         connections = self.live(tgw_id) if tgw_id else []
         matched = self.match(self.customer_gateways(), connections)
-        ours = {vpn["VpnConnectionId"] for _, vpn in matched if vpn}
+        ours = {vpn["VpnConnectionId"] for _unused, vpn in matched if vpn}
         used = {
             t["TunnelInsideCidr"]: c["VpnConnectionId"]
             for c in connections
@@ -517,7 +519,7 @@ class VpnConnections:
         # Keys kept in Secrets Manager are read from the connection's secret, to be compared like any other.
         matched = [(cgw, vpn and self.module.with_stored_keys([vpn])[0]) for cgw, vpn in matched]
         asn = self.module.amazon_side_asn(tgw_id, self.params["amazon_side_asn"])
-        plans = plan(self.params, [vpn for _, vpn in matched], used, asn)
+        plans = plan(self.params, [vpn for _unused, vpn in matched], used, asn)
         if any(p["create"] for p in plans) and not tgw_id and not self.module.check_mode:
             raise AwsError("create VPN connections", "transit_gateway_id is required")
         self.record_diff(matched, plans)
@@ -584,7 +586,7 @@ class VpnConnections:
             for tunnel, changes in p["modify"]
         ]
         if pending and not self.module.check_mode:
-            self.wait_available(sorted({e["vpn_connection_id"] for e, _, _ in pending}))
+            self.wait_available(sorted({e["vpn_connection_id"] for e, _unused, _unused in pending}))
         for n, (entry, tunnel, changes) in enumerate(pending, start=1):
             vpn_id, ip = entry["vpn_connection_id"], tunnel["OutsideIpAddress"]
             self.result["modified_tunnels"].append(
@@ -604,7 +606,7 @@ class VpnConnections:
                 self.wait_available([vpn_id])
 
     def record_diff(self, matched, plans):
-        for conn, (_, vpn), p in zip(self.params["connections"], matched, plans, strict=True):
+        for conn, (_unused, vpn), p in zip(self.params["connections"], matched, plans, strict=True):
             key = conn["customer_gateway_ip"]
             before = (
                 [
@@ -630,9 +632,9 @@ class VpnConnections:
         live, tgw_id = self.live(), self.params["transit_gateway_id"]
         on_tgw = [c for c in live if tgw_id and c.get("TransitGatewayId") == tgw_id]
         matched = self.match(self.customer_gateways(), on_tgw)
-        doomed = [vpn["VpnConnectionId"] for _, vpn in matched if vpn]
+        doomed = [vpn["VpnConnectionId"] for _unused, vpn in matched if vpn]
         still_used = {c["CustomerGatewayId"] for c in live if c["VpnConnectionId"] not in doomed}
-        cgw_ids = sorted({cgw["CustomerGatewayId"] for cgw, _ in matched if cgw} - still_used)
+        cgw_ids = sorted({cgw["CustomerGatewayId"] for cgw, _unused in matched if cgw} - still_used)
         for conn, (cgw, vpn) in zip(self.params["connections"], matched, strict=True):
             self.diff["before"][conn["customer_gateway_ip"]] = vpn and vpn["VpnConnectionId"]
             self.diff["after"][conn["customer_gateway_ip"]] = None

@@ -52,7 +52,7 @@ options:
     type: bool
     default: false
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.attributes.info
   - cloudbridge.hybrid_vpn.aws

@@ -113,7 +113,7 @@ extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.gcp
   - cloudbridge.hybrid_vpn.gcp.operation
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 """
 
 EXAMPLES = r"""

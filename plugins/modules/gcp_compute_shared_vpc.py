@@ -36,7 +36,7 @@ extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.gcp
   - cloudbridge.hybrid_vpn.gcp.operation
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 """
 
 EXAMPLES = r"""
@@ -149,7 +149,10 @@ def main():
         after = {"xpn_host": after_enabled, "service_projects": desired}
         changed = before != after
         if changed and not module.check_mode:
-            body = lambda d: {"xpnResource": {"id": d, "type": "PROJECT"}}  # noqa: E731
+
+            def body(d):
+                return {"xpnResource": {"id": d, "type": "PROJECT"}}
+
             if plan["enable_host"]:
                 module.wait([compute.mutate("POST", f"projects/{host}/enableXpnHost")])
             module.wait([compute.mutate("POST", f"projects/{host}/disableXpnResource", body(d))

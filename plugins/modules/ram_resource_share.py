@@ -1,6 +1,8 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: ram_resource_share
 short_description: Manage an AWS RAM resource share, its resources and its principals
@@ -45,7 +47,7 @@ attributes:
     support: full
     description: Returns the share's resources, principals and external flag before and after.
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.aws
   - amazon.aws.common.modules
@@ -124,8 +126,8 @@ class ResourceShare:
         if share is None:
             return None, []
         principals = self.associations(share["resourceShareArn"], "PRINCIPAL")
-        current = {"resources": sorted(a["associatedEntity"] for a in self.associations(share["resourceShareArn"],
-                                                                                           "RESOURCE")),
+        resources = self.associations(share["resourceShareArn"], "RESOURCE")
+        current = {"resources": sorted(a["associatedEntity"] for a in resources),
                    "principals": sorted(a["associatedEntity"] for a in principals),
                    "allow_external_principals": share["allowExternalPrincipals"]}
         return current, [{"id": a["associatedEntity"], "status": a["status"]} for a in principals]

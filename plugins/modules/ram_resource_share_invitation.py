@@ -1,6 +1,8 @@
 #!/usr/bin/python
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: ram_resource_share_invitation
 short_description: Accept (or reject) the RAM invitation to a resource share another account shared with this one
@@ -45,7 +47,7 @@ attributes:
     support: full
     description: Returns the invitation's status before and after.
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.aws
   - amazon.aws.common.modules

@@ -1,6 +1,6 @@
 """The protocol tier's driver: read back what ``playbooks/site.yml`` configured on the twin (readback.py),
 bring it up with strongSwan and FRR (lab.py), and feed what they negotiated back to the twin, so that the
-collection's own verify reports real negotiation (``POST /_twin/observed``, tests/twin/admin.py)."""
+collection's own verify reports real negotiation (``POST /_twin/observed``, twin/admin.py)."""
 
 from __future__ import annotations
 

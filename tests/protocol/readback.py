@@ -147,7 +147,7 @@ def gcp_advertised(session, router: dict, peer: dict | None, cache: dict | None 
 
 def twin_secret_hash(secret: str) -> str:
     """vpnTunnels return the key masked; ``sharedSecretHash`` is opaque in the real API. The twin's is this
-    (tests/twin/gcp/resources.py), so the driver can tell whether GCP holds a given key."""
+    (twin/gcp/resources.py), so the driver can tell whether GCP holds a given key."""
     return base64.b64encode(hashlib.sha256(secret.encode()).digest()[:21]).decode()
 
 

@@ -71,7 +71,7 @@ def test_a_refused_access_token_is_named_not_googles_refresh_wording():
     fake.credentials = oauth2.Credentials("ya29.expired")
     fake.script = [google.auth.exceptions.RefreshError("The credentials do not contain the necessary fields need to "
                                                        "refresh the access token.")]
-    compute, _ = client(fake)
+    compute, _unused = client(fake)
     with pytest.raises(_gcp.GcpApiError) as e:
         compute.get("projects/p")
     assert e.value.status == 401 and "refresh the access token" not in e.value.message
@@ -82,7 +82,7 @@ def test_get_returns_none_on_404_and_list_follows_pages():
     fake = FakeCompute()
     fake.script = [error(404, "not found", "notFound"), Response(200, {"items": [1], "nextPageToken": "n"}),
                    Response(200, {"items": [2]})]
-    compute, _ = client(fake)
+    compute, _unused = client(fake)
     assert compute.get("projects/p/regions/r/routers/x") is None
     assert compute.list("projects/p/regions/r/routers") == [1, 2]
 
@@ -94,7 +94,7 @@ def test_mutations_carry_a_request_id_kept_across_retries():
     fake.request = lambda method, url, json=None, params=None, timeout=None: (
         seen.append(params), original(method, url, json, params, timeout))[1]
     fake.script = [error(503, "again")]
-    compute, _ = client(fake)
+    compute, _unused = client(fake)
     compute.mutate("POST", "projects/p/global/externalVpnGateways", {"name": "x"})
     assert seen[0]["requestId"] == seen[1]["requestId"]
 
@@ -116,7 +116,7 @@ def test_wait_polls_until_done_and_raises_operation_errors():
 
 
 def test_wait_times_out():
-    compute, _ = client(FakeCompute())
+    compute, _unused = client(FakeCompute())
     with pytest.raises(_gcp.GcpApiError, match="timed out waiting for operation op-1"):
         compute.wait([{"name": "op-1", "status": "RUNNING", "selfLink": "x"}], timeout=0)
 

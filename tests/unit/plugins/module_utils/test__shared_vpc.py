@@ -110,5 +110,5 @@ def test_read_modify_write_retries_a_stale_write_with_a_fresh_read():
     before, after = read_modify_write(lambda: next(reads), write, lambda cur: dict(cur, x=1), sleep=lambda s: None)
     assert (before, after, len(writes)) == ({"etag": "2"}, {"etag": "2", "x": 1}, 2)
     with pytest.raises(GcpApiError):
-        read_modify_write(lambda: {"etag": "1"}, lambda new: (_ for _ in ()).throw(GcpApiError("bad", status=400)),
+        read_modify_write(lambda: {"etag": "1"}, lambda new: (x for x in ()).throw(GcpApiError("bad", status=400)),
                           lambda cur: cur, sleep=lambda s: None)

@@ -83,13 +83,13 @@ def _tunnel(ip, cidr, key="K" * 32, **extra):
 def test_pairing_follows_inside_cidr_not_position():
     current = [_tunnel("3.3.3.3", "169.254.10.4/30"), _tunnel("3.3.3.20", "169.254.10.0/30")]
     pairs = w.pair_tunnels([{"inside_cidr": "169.254.10.0/30"}, {"inside_cidr": "169.254.10.4/30"}], current)
-    assert [t["OutsideIpAddress"] for _, t in pairs] == ["3.3.3.20", "3.3.3.3"]
+    assert [t["OutsideIpAddress"] for _unused, t in pairs] == ["3.3.3.20", "3.3.3.3"]
 
 
 def test_changed_cidr_lands_on_the_unmatched_tunnel():
     current = [_tunnel("3.3.3.3", "169.254.10.4/30"), _tunnel("3.3.3.20", "169.254.10.0/30")]
     pairs = w.pair_tunnels([{"inside_cidr": "169.254.99.0/30"}, {"inside_cidr": "169.254.10.0/30"}], current)
-    assert [t["OutsideIpAddress"] for _, t in pairs] == ["3.3.3.3", "3.3.3.20"]
+    assert [t["OutsideIpAddress"] for _unused, t in pairs] == ["3.3.3.3", "3.3.3.20"]
 
 
 def test_changes_ignore_list_order_and_name_differences():
@@ -139,7 +139,7 @@ def test_key_claims_its_tunnel_when_no_cidr_is_given():
     current = [_tunnel("3.3.3.3", "169.254.10.4/30", "KeyLow_123"),
                _tunnel("3.3.3.20", "169.254.10.0/30", "KeyHigh_12")]
     pairs = w.pair_tunnels([{"pre_shared_key": "KeyHigh_12"}, {"pre_shared_key": "KeyLow_123"}], current)
-    assert [t["OutsideIpAddress"] for _, t in pairs] == ["3.3.3.20", "3.3.3.3"]
+    assert [t["OutsideIpAddress"] for _unused, t in pairs] == ["3.3.3.20", "3.3.3.3"]
 
 
 GOOD_CIDRS = ["169.254.10.0/30", "169.254.10.4/30", "169.254.11.0/30", "169.254.11.4/30"]

@@ -12,7 +12,7 @@ KEYS = [f"Key_{i}_current_xxxx" for i in range(4)]
 NEW_KEYS = [f"Key_{i}_new_xxxxxxxx" for i in range(4)]
 
 
-def aws_tunnels(keys=KEYS, cidrs=CIDRS):
+def aws_tunnels(keys=tuple(KEYS), cidrs=tuple(CIDRS)):
     tunnels = []
     for i in range(4):
         aws_ip, cgw_ip = w.inside_ips(cidrs[i])
@@ -26,7 +26,7 @@ def aws_tunnels(keys=KEYS, cidrs=CIDRS):
 class Clouds:
     """Both clouds as the read tasks return them, all four tunnels up and agreeing; tests then break or change one."""
 
-    def __init__(self, keys=KEYS, cidrs=CIDRS):
+    def __init__(self, keys=tuple(KEYS), cidrs=tuple(CIDRS)):
         self.aws = aws_tunnels(keys, cidrs)
         self.states = {"vpn-0": "available", "vpn-1": "available"}
         self.telemetry = dict.fromkeys(OUTSIDE, "UP")

@@ -59,7 +59,7 @@ class FakeEc2:
             raise self.errors[name]
 
     def mutations(self) -> list[str]:
-        return [name for name, _ in self.calls if not name.startswith(("describe_", "get_"))]
+        return [name for name, _unused in self.calls if not name.startswith(("describe_", "get_"))]
 
     @staticmethod
     def _select(items, filters):

@@ -69,7 +69,7 @@ class FakeCompute:
     def _op(self, path):
         return Response(200, {"name": "op", "status": "DONE", "selfLink": _gcp.LINK_URL + path + "/operations/op"})
 
-    def _get(self, path, _):
+    def _get(self, path, _body):
         if path.endswith("/getRouterStatus"):
             router = path.rsplit("/", 1)[0]
             if router not in self.store:
@@ -105,7 +105,7 @@ class FakeCompute:
         self.store[path].update(body)
         return self._op(path)
 
-    def _delete(self, path, _):
+    def _delete(self, path, _body):
         self.store.pop(path)
         return self._op(path)
 

@@ -41,8 +41,8 @@ class FakeGoogle:
         raise AssertionError(url)
 
     def _op(self):
-        return Response(200, {"name": "op", "status": "DONE", "selfLink": f"{_gcp.LINK_URL}projects/{HOST}/global/"
-                                                                            "operations/op"})
+        return Response(200, {"name": "op", "status": "DONE",
+                              "selfLink": f"{_gcp.LINK_URL}projects/{HOST}/global/operations/op"})
 
     def _set_policy(self, holder, body):
         if self.stale:
@@ -61,7 +61,7 @@ class FakeGoogle:
         if path in self.subnets:
             return Response(200, {k: v for k, v in self.subnets[path].items() if k != "iam"})
         if path.startswith(SUBNET.rsplit("/", 1)[0]):
-            subnet, _, verb = path.rpartition("/")
+            subnet, _unused, verb = path.rpartition("/")
             if subnet not in self.subnets:
                 return error(404, f"The resource '{subnet}' was not found", "notFound")
             if verb == "getIamPolicy":
@@ -93,7 +93,7 @@ class FakeGoogle:
         return self._op()
 
     def _crm(self, method, path, body, params):
-        name, _, verb = path.partition(":")
+        name, _unused, verb = path.partition(":")
         project = self.projects.get(name.split("/")[1])
         if project is None:
             return Response(403, {"error": {"code": 403, "message": "The caller does not have permission",

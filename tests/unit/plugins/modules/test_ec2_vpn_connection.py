@@ -133,7 +133,7 @@ def test_create_on_an_empty_account_then_rerun_changes_nothing(ec2):
 def test_both_connections_are_waited_for_together(ec2):
     run_module(mod, args())
     # Both creates first, then each poll is one describe of the whole set: pending, then available.
-    names = [n for n, _ in ec2.calls if n != "describe_transit_gateways"]
+    names = [n for n, _unused in ec2.calls if n != "describe_transit_gateways"]
     first = names.index("create_customer_gateway")
     assert names[first:] == ["create_customer_gateway", "create_vpn_connection"] * 2 + ["describe_vpn_connections"] * 2
     assert ec2.calls[-1][1]["Filters"] == [{"Name": "vpn-connection-id", "Values": ["vpn-0002", "vpn-0004"]}]
@@ -196,7 +196,7 @@ def test_a_setting_on_all_four_tunnels_is_changed_one_tunnel_at_a_time(ec2):
         ("vpn-0004", "3.0.1.1", ["Phase1LifetimeSeconds"]), ("vpn-0004", "3.0.1.2", ["Phase1LifetimeSeconds"])]
     # Between two modifications, a describe showed the previous connection available again (the fake,
     # like AWS, refuses a modification while the connection is modifying).
-    names = [n for n, _ in ec2.calls if n != "describe_transit_gateways"]
+    names = [n for n, _unused in ec2.calls if n != "describe_transit_gateways"]
     first = names.index("modify_vpn_tunnel_options")
     assert names[first:] == ["modify_vpn_tunnel_options", "describe_vpn_connections", "describe_vpn_connections"] * 4
     assert {t["Phase1LifetimeSeconds"] for v in ec2.vpns.values() for t in v["Options"]["TunnelOptions"]} == {14400}
@@ -239,7 +239,7 @@ def test_without_wait_tunnels_are_still_changed_one_at_a_time(ec2):
     assert result.get("failed") is None and len(result["modified_tunnels"]) == 4
     # AWS refuses a modification while the connection is modifying: each waits for the previous one; only
     # the wait after the last is skipped, and the user sees that connection still modifying.
-    names = [n for n, _ in ec2.calls if n != "describe_transit_gateways"]
+    names = [n for n, _unused in ec2.calls if n != "describe_transit_gateways"]
     first = names.index("modify_vpn_tunnel_options")
     one_and_wait = ["modify_vpn_tunnel_options", "describe_vpn_connections", "describe_vpn_connections"]
     assert names[first:] == one_and_wait * 3 + ["modify_vpn_tunnel_options"]
@@ -250,7 +250,7 @@ def test_absent_deletes_connections_then_their_gateways_and_is_idempotent(ec2):
     existing(ec2)
     result = run_module(mod, args(state="absent", connections=[{"customer_gateway_ip": ip} for ip in IPS]))
     assert result["changed"] is True
-    names = [n for n, _ in ec2.calls]
+    names = [n for n, _unused in ec2.calls]
     assert names[:names.index("delete_vpn_connection")] == ["describe_vpn_connections", "describe_customer_gateways"]
     # Connections first; their gateways once a describe shows them deleted (AWS refuses it before).
     assert names[names.index("delete_vpn_connection"):] == (
@@ -291,7 +291,7 @@ def test_a_customer_asn_equal_to_the_tgw_asn_is_refused_whether_read_or_passed(e
     conns = [dict(c, customer_gateway_asn=ec2_fake.AMAZON_ASN) for c in connections()]
     result = run_module(mod, args(connections=conns, amazon_side_asn=passed))
     assert result["msg"].endswith("customer_gateway_asn 64512 must differ from the Transit Gateway's amazon_side_asn")
-    assert ("describe_transit_gateways" in [n for n, _ in ec2.calls]) is reads_the_tgw
+    assert ("describe_transit_gateways" in [n for n, _unused in ec2.calls]) is reads_the_tgw
     assert ec2.mutations() == []
 
 

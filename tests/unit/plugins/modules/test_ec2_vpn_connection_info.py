@@ -74,7 +74,7 @@ def test_a_tgw_with_no_connection_yet_has_no_tunnels(ec2):
 def test_a_passed_amazon_side_asn_is_returned_without_reading_the_tgw(ec2, pair):
     result = run_module(mod, {"transit_gateway_id": TGW, "gcp_interface_ips": IPS, "amazon_side_asn": 64600})
     assert {t["amazon_side_asn"] for t in result["tunnels"]} == {64600}
-    assert "describe_transit_gateways" not in [n for n, _ in ec2.calls]
+    assert "describe_transit_gateways" not in [n for n, _unused in ec2.calls]
 
 
 def test_tunnels_carry_no_key_unless_asked(ec2, pair):

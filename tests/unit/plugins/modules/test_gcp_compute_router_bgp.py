@@ -16,8 +16,8 @@ compute = gcp_compute_fake.compute  # the fixture, used by name
 
 def params(**extra):
     base = dict(ARGS, project="p", keepalive_interval=None, advertise_mode="DEFAULT", advertised_groups=[],
-                advertised_ip_ranges=[], description=None, bgp_peers=[dict(PEER, advertised_route_priority=None,
-                                                                            enable=True)], state="present")
+                advertised_ip_ranges=[], description=None,
+                bgp_peers=[dict(PEER, advertised_route_priority=None, enable=True)], state="present")
     return dict(base, **extra)
 
 

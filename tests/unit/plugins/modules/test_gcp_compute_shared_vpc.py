@@ -48,5 +48,5 @@ def test_absent_detaches_then_disables_and_reruns_clean(google):
     run_module(mod, {"service_projects": ["svc1"]})
     result = run_module(mod, {"state": "absent"})
     assert (result["changed"], result["detached"], result["xpn_host"]) == (True, ["svc1"], False)
-    assert [u.rsplit("/", 1)[1] for _, u in google.writes()][-2:] == ["disableXpnResource", "disableXpnHost"]
+    assert [u.rsplit("/", 1)[1] for _unused, u in google.writes()][-2:] == ["disableXpnResource", "disableXpnHost"]
     assert run_module(mod, {"state": "absent"})["changed"] is False

@@ -10,7 +10,7 @@ KEYS = ["key.zero_AAAAAAAAAAAAAAAAAAAAAAAA", "key.one_BBBBBBBBBBBBBBBBBBBBBBBBB"
 compute = gcp_compute_fake.compute  # the fixture, used by name
 
 
-def args(keys=KEYS, **extra):
+def args(keys=tuple(KEYS), **extra):
     tunnels = [
         {"name": f"t{i}", "vpn_gateway_interface": 0, "peer_external_gateway_interface": i, "shared_secret": k}
         for i, k in enumerate(keys)
@@ -44,7 +44,7 @@ def test_converges_all_tunnels_in_one_call_then_no_change(compute):
     second = run_module(mod, args())
     assert first["actions"] == {"t0": "create", "t1": "create"}
     assert second["changed"] is False
-    assert [m for m in compute.mutations()] == [("POST", COLLECTION)] * 2
+    assert list(compute.mutations()) == [("POST", COLLECTION)] * 2
     assert all("sharedSecret" not in t for t in second["tunnels"])
     assert compute.store[COLLECTION + "/t0"]["vpnGatewayInterface"] == 0
 
@@ -70,7 +70,7 @@ def test_label_change_does_not_replace_and_keeps_fingerprint(compute):
     compute.calls.clear()
     result = run_module(mod, args(labels={"env": "prod"}))
     assert result["actions"] == {"t0": "labels", "t1": "labels"}
-    assert {m for m, _ in compute.mutations()} == {"POST"}
+    assert {m for m, _unused in compute.mutations()} == {"POST"}
     assert compute.store[COLLECTION + "/t0"]["labels"] == {
         "env": "prod", "psk-fingerprint": mod.key_fingerprint("t0", KEYS[0])}
 

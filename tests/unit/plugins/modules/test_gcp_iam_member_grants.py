@@ -61,7 +61,7 @@ def test_grants_records_and_reruns_clean(google):
     assert record(google) == {ROLE: {SUBNET: [SA, USER], "projects/p": [USER]}, "roles/vpcaccess.user": {
         "projects/p": [SA]}}
     assert {"key": "other", "value": "kept"} in google.metadata["items"]
-    assert [u for _, u in google.calls].count("v1/projects/p:setIamPolicy") == 1
+    assert [u for _unused, u in google.calls].count("v1/projects/p:setIamPolicy") == 1
     assert run_module(mod, args)["changed"] is False
 
 
@@ -77,7 +77,7 @@ def test_stale_etag_is_read_again_and_retried(google):
     google.stale = 1
     result = run_module(mod, subnet(SA))
     assert result["changed"] is True
-    assert [u for _, u in google.calls].count(f"compute/v1/{SUBNET}/setIamPolicy") == 2
+    assert [u for _unused, u in google.calls].count(f"compute/v1/{SUBNET}/setIamPolicy") == 2
     assert google.subnets[SUBNET]["iam"]["bindings"] == [{"role": ROLE, "members": [SA]}]
 
 

@@ -120,7 +120,7 @@ def test_organization_mode_reads_the_share_and_never_waits(aws):
     aws["ram"].add_share("hybrid")
     result = run_module(inv, {**INVITATION_ARGS, "organization": True})
     assert (result["changed"], result["shared"]) == (False, True)
-    assert [n for n, _ in aws["ram"].calls] == ["get_resource_shares"]
+    assert [n for n, _unused in aws["ram"].calls] == ["get_resource_shares"]
 
 
 # --- attachment acceptance ---
@@ -207,7 +207,7 @@ def test_an_attachment_associated_elsewhere_is_moved_and_a_wrong_route_replaced(
     aws["ec2"].add_table("default", associations=["tgw-attach-news"])
     aws["ec2"].add_table("hybrid-spokes", routes={"192.168.0.0/16": "tgw-attach-news"})
     run_module(rtb, TABLE_ARGS)
-    assert [n for n in aws["ec2"].mutations()] == [
+    assert list(aws["ec2"].mutations()) == [
         "replace_transit_gateway_route", "disassociate_transit_gateway_route_table",
         "associate_transit_gateway_route_table", "enable_transit_gateway_route_table_propagation"]
 

@@ -26,7 +26,7 @@ class Recorder:
             raise self.errors[name]
 
     def mutations(self) -> list[str]:
-        return [n for n, _ in self.calls if not n.startswith(("describe_", "get_", "search_", "list_"))]
+        return [n for n, _unused in self.calls if not n.startswith(("describe_", "get_", "search_", "list_"))]
 
 
 class FakeRam(Recorder):
@@ -281,8 +281,9 @@ class FakeEc2(Recorder):
         self.record("describe_route_tables", {"RouteTableIds": RouteTableIds, "Filters": Filters})
         ids = RouteTableIds or list(self.vpc_tables)[:1]  # the first one stands for the main route table
         return {"RouteTables": [{"RouteTableId": i, "Routes": [
-            {"DestinationCidrBlock": c, **({"GatewayId": t} if t == "local" or t.startswith("igw-")
-                                          else {"TransitGatewayId": t}), "State": "active"}
+            {"DestinationCidrBlock": c,
+             **({"GatewayId": t} if t == "local" or t.startswith("igw-") else {"TransitGatewayId": t}),
+             "State": "active"}
             for c, t in self.vpc_tables[i].items()]} for i in ids]}
 
     def create_route(self, **kw):

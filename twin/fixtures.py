@@ -81,8 +81,6 @@ def admin(twin) -> Admin:
     return Admin(twin.admin_url)
 
 
-
-
 def _aws_client(service: str):
     # A new session per client: boto3's default session would keep whatever it resolved first.
     return boto3.session.Session().client(service)

@@ -3,7 +3,7 @@ their validation, generated inside CIDRs / keys / outside IPs, CustomerGatewayCo
 VgwTelemetry, lifecycle and ModifyVpnTunnelOptions; identical customer gateways.
 
 Sources: botocore EC2 model (VpnTunnelOptionsSpecification, TunnelOption, VpnConnection) and
-shared/reference/api-samples.md §1-2, cited per rule below as "model" or "§n"."""
+docs/references/api-samples.md §1-2, cited per rule below as "model" or "§n"."""
 
 from __future__ import annotations
 
