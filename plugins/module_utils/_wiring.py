@@ -266,7 +266,8 @@ def redact(spec: dict, marker: str = "<hidden>") -> dict:
 def describe_as_spec(tunnel: dict) -> dict:
     """A described TunnelOption in request (spec) member names, for before/after diffs."""
     names = {v: k for k, v in _SPEC_TO_DESCRIBE.items()}
-    members = {m for m, _unused in TUNNEL_OPTION_KEYS.values()} | {"TunnelInsideCidr", SECRET_MEMBER, KEY_STORAGE_MEMBER}
+    members = {m for m, _unused in TUNNEL_OPTION_KEYS.values()}
+    members |= {"TunnelInsideCidr", SECRET_MEMBER, KEY_STORAGE_MEMBER}
     out = {"OutsideIpAddress": tunnel.get("OutsideIpAddress")}
     for key, value in tunnel.items():
         member = names.get(key, key)
