@@ -17,6 +17,18 @@ options:
   network:
     description: VPC network that must exist in O(project); omitted, not read.
     type: str
+  subnetwork_regions:
+    description:
+      - Regions whose subnetworks to list (C(subnetworks.list), every page), returned as RV(subnetworks).
+      - Through the collection's client, so throttling and server errors are retried with backoff, which
+        C(google.cloud.gcp_compute_subnetwork_info) does not do.
+    type: list
+    elements: str
+    default: []
+  firewalls:
+    description: Also list the project's firewall rules (C(firewalls.list)), returned as RV(firewalls).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.attributes.info
   - cloudbridge.hybrid_vpn.gcp
@@ -48,14 +60,31 @@ network:
   returned: success, with O(network)
   type: dict
   sample: {name: vpc-hub, selfLink: "https://www.googleapis.com/compute/v1/projects/cb-net-host/global/networks/vpc-hub"}
+subnetworks:
+  description: The subnetworks of O(subnetwork_regions) (every network's), as subnetworks.list returns them.
+  returned: success
+  type: list
+  elements: dict
+firewalls:
+  description: The project's firewall rules as firewalls.list returns them, with O(firewalls).
+  returned: success, with O(firewalls)
+  type: list
+  elements: dict
 """
 
-from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import GcpApiError, GcpModule, global_path
+from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._gcp import (
+    GcpApiError,
+    GcpModule,
+    global_path,
+    regional_path,
+)
 
 
 def main():
     module = GcpModule(
-        argument_spec=dict(region=dict(type="str"), network=dict(type="str")),
+        argument_spec=dict(region=dict(type="str"), network=dict(type="str"),
+                           subnetwork_regions=dict(type="list", elements="str", default=[]),
+                           firewalls=dict(type="bool", default=False)),
         operations=False,
         supports_check_mode=True,
     )
@@ -76,6 +105,17 @@ def main():
         if found[key] is None:
             module.fail(what, "it does not exist (HTTP 404)", verb="find")
     found.pop("region", None)  # checked, not returned
+    found["subnetworks"] = []
+    for region in dict.fromkeys(p["subnetwork_regions"]):
+        try:
+            found["subnetworks"] += module.compute.list(regional_path(p["project"], region, "subnetworks"))
+        except GcpApiError as e:
+            module.fail_api(e, f"subnetworks of project {p['project']} in {region}", verb="list")
+    if p["firewalls"]:
+        try:
+            found["firewalls"] = module.compute.list(global_path(p["project"], "firewalls"))
+        except GcpApiError as e:
+            module.fail_api(e, f"firewall rules of project {p['project']}", verb="list")
     module.exit_json(changed=False, **found)
 
 

@@ -14,7 +14,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _gcp
 
 BASE = _gcp.COMPUTE_URL
-COLLECTIONS = ("vpnGateways", "externalVpnGateways", "vpnTunnels", "routers")
+COLLECTIONS = ("vpnGateways", "externalVpnGateways", "vpnTunnels", "routers", "subnetworks", "firewalls")
 AUTH = {"project": "p", "auth_kind": "accesstoken", "access_token": "unit-test-token"}
 
 

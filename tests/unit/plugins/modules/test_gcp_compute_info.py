@@ -48,3 +48,34 @@ def test_router_status_with_the_router_itself(compute):
     result = run_module(status_mod, {"name": "cr", "region": "r", "include_router": True})
     assert (result["router"]["name"], result["network"], result["best_routes"]) == ("cr", "net-url", [])
     assert "router" not in run_module(status_mod, {"name": "cr", "region": "r"})
+
+
+def test_network_info_lists_subnetworks_and_firewalls_retrying_throttling(compute, monkeypatch):
+    from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import gcp_compute_network_info as network_mod
+
+    monkeypatch.setattr(gcp_compute_fake._gcp.random, "uniform", lambda low, high: 0)  # no real backoff
+    compute.add("projects/p")
+    compute.add("projects/p/regions/r/subnetworks/a", ipCidrRange="10.0.0.0/24")
+    compute.add("projects/p/regions/s/subnetworks/b", ipCidrRange="10.1.0.0/24")
+    compute.add("projects/p/global/firewalls/fw", description="ours")
+    result = run_module(network_mod, {"subnetwork_regions": ["r", "s", "r"], "firewalls": True})
+    assert sorted(s["name"] for s in result["subnetworks"]) == ["a", "b"]
+    assert [f["name"] for f in result["firewalls"]] == ["fw"]
+    assert "firewalls" not in run_module(network_mod, {})
+    # A throttled list is retried (google.cloud.gcp_compute_subnetwork_info is not): the answer is the same.
+    compute.calls.clear()
+    compute.script = [gcp_compute_fake.Response(200, {"name": "p"}),
+                      error(403, "Rate Limit Exceeded", "rateLimitExceeded")]
+    again = run_module(network_mod, {"subnetwork_regions": ["r"]})
+    assert [s["name"] for s in again["subnetworks"]] == ["a"] and len(compute.calls) == 3
+
+
+def test_network_info_names_what_it_could_not_list(compute):
+    from ansible_collections.cloudbridge.hybrid_vpn.plugins.modules import gcp_compute_network_info as network_mod
+
+    compute.add("projects/p")
+    compute.script = [gcp_compute_fake.Response(200, {"name": "p"}),
+                      error(403, "Required 'compute.firewalls.list' permission", "forbidden")]
+    result = run_module(network_mod, {"firewalls": True})
+    assert result["msg"] == ("Failed to list firewall rules of project p: Required 'compute.firewalls.list' "
+                             "permission")
