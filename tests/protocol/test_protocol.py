@@ -84,7 +84,8 @@ def test_verify_passes_on_what_real_negotiation_produced(config, lab, twin, tmp_
     assert [t[2] for t in fed["tunnels"]] == ["ESTABLISHED"] * EXPECTED_TUNNELS
     assert [s[2] for s in fed["sessions"]] == ["Established"] * EXPECTED_TUNNELS
     begin = time.monotonic()
-    assert playbook(tmp_path, "verify.yml") == {"gcp-host": (0, 0), "aws-hub": (0, 0)}
+    stats = playbook(tmp_path, "verify.yml")
+    assert {"gcp-host", "aws-hub"} <= set(stats) and set(stats.values()) == {(0, 0)}, stats
     REPORT.append(f"verify.yml passed on the fed states in {time.monotonic() - begin:.1f} s")
 
 
@@ -184,7 +185,7 @@ def test_a_rolling_key_rotation_keeps_three_tunnels_up_throughout(config, read, 
             seconds = time.monotonic() - begin
     finally:
         admin.config(latency_scale=scale)
-    assert stats == {"gcp-host": (0, stats["gcp-host"][1]), "aws-hub": (0, stats["aws-hub"][1])}, stats
+    assert {"gcp-host", "aws-hub"} <= set(stats) and all(failed == 0 for failed, _ in stats.values()), stats
     # Every sample: at least 3 of 4 tunnels up, and one on each GCP HA interface.
     up = [(at, [s.name for s in states if tunnel_up(s)]) for at, states in samples]
     gaps = [b - a for (a, _), (b, _) in itertools.pairwise(samples)]
