@@ -85,8 +85,9 @@ def topology_svg(picture: dict) -> str:
     # AWS: the spokes on the left, the TGW in the middle, the VPN connections' tunnels on the right edge.
     tgw_ok = _all([r.get("status") == "UP" for r in aws_rows.values()]) if aws_rows else None
     tgw_y = top + 60
-    svg.box(195, tgw_y, 180, 134, ["Transit Gateway", aws.get("transit_gateway_id") or "not found",
-                                           f"ASN {aws.get('amazon_side_asn', '?')}"], ok=tgw_ok)
+    tgw_lines = ["Transit Gateway", aws.get("transit_gateway_id") or "not found",
+                 f"ASN {aws.get('amazon_side_asn', '?')}"]
+    svg.box(195, tgw_y, 180, 134, tgw_lines, ok=tgw_ok)
     for i, spoke in enumerate(spokes):
         y = top + 50 + 90 * i
         svg.box(25, y, 160, 70, [spoke.get("vpc", ""), spoke.get("cidr", ""), spoke.get("host", "")],
@@ -102,8 +103,8 @@ def topology_svg(picture: dict) -> str:
         svg.box(390, y, 150, 70, [f"tunnel {i}", row.get("outside_ip") or "?",
                                   f"AWS {aws_row.get('status', '?')}"], ok=aws_ok)
         svg.line(375, tgw_y + 60, 390, y + 35, ok=aws_ok, width=2)
-        gcp_ok = None if row.get("status") is None else (row.get("status") == "ESTABLISHED"
-                                                       and row.get("bgp_status") == "UP")
+        gcp_ok = None if row.get("status") is None else (
+            row.get("status") == "ESTABLISHED" and row.get("bgp_status") == "UP")
         svg.box(740, y, 182, 70, [row["tunnel"], f"{row.get('status') or 'missing'}",
                                   f"BGP {row.get('bgp_status') or '?'} ({row.get('learned_routes', 0)} routes)"],
                 ok=gcp_ok)

@@ -27,7 +27,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 """
 
 EXAMPLES = r"""

@@ -75,7 +75,7 @@ extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.gcp
   - cloudbridge.hybrid_vpn.gcp.operation
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 """
 
 EXAMPLES = r"""
@@ -160,8 +160,8 @@ def _cidr_problem(where, value):
 
 def input_problems(params):
     """What is wrong with the options alone: names, ranges, duplicates, overlaps between listed subnetworks."""
-    problems = [] if NAME.fullmatch(params["name"]) else [f"network name {params['name']!r}: expected lower case "
-                                                           "letters, digits or hyphens, starting with a letter"]
+    problems = [] if NAME.fullmatch(params["name"]) else [
+        f"network name {params['name']!r}: expected lower case letters, digits or hyphens, starting with a letter"]
     seen, ranges = set(), []
     for s in params["subnetworks"]:
         where = f"subnetwork {s['region']}/{s['name']}"

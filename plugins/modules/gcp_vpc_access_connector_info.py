@@ -22,7 +22,7 @@ extends_documentation_fragment:
   - cloudbridge.hybrid_vpn.attributes.info
   - cloudbridge.hybrid_vpn.gcp
 author:
-  - cloudbridge network engineering
+  - cloudbridge network engineering (@cloudbridge)
 """
 
 EXAMPLES = r"""

@@ -15,5 +15,5 @@ if _STATE and os.path.isfile(os.path.join(_STATE, "env")):
         for _line in env_file:
             _words = shlex.split(_line)
             if len(_words) == 2 and _words[0] == "export":
-                _name, _, _value = _words[1].partition("=")
+                _name, _sep, _value = _words[1].partition("=")
                 os.environ[_name] = _value

@@ -113,7 +113,7 @@ def test_tunnels_waiting_for_the_peer_show_in_the_progress_line():
 
 
 def test_missing_pieces_are_named():
-    tunnels, _, _ = gcp_side()
+    tunnels, _router, _status = gcp_side()
     check = gcp_vpn_check(aws_tunnels()[:2], tunnels[1:], None, [], "aws")
     assert check["wiring"][:3] == ["GCP Cloud Router: missing",
                                    "GCP: expected the 4 AWS tunnels to check against, got 2 (is the AWS side built?)",
@@ -200,7 +200,7 @@ def topology():
                 {"destination_cidr_block": r, "state": "active", "type": "propagated",
                  "transit_gateway_attachments": via("tgw-attach-vpn0", "vpn") + via("tgw-attach-vpn1", "vpn")}
                 for r in (SUBNET, CONNECTOR)]}]}
-    _, _, status = gcp_side()
+    _tunnels, _router, status = gcp_side()
     best = [{"destRange": SPOKE, "nextHopIp": s["peerIpAddress"]} for s in status]
     dests = [{"name": "hub-tokyo", "kind": "subnetwork", "ip_cidr_range": SUBNET},
              {"name": "svpc-tokyo", "kind": "connector", "ip_cidr_range": CONNECTOR}]

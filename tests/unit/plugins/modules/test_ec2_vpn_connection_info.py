@@ -109,10 +109,10 @@ def test_keys_kept_in_secrets_manager_are_read_from_the_secret_only_when_asked(e
     assert [t["pre_shared_key"] for t in result["tunnels"]] == [None] * 4
     assert {t["pre_shared_key_storage"] for c in result["vpn_connections"]
             for t in c["options"]["tunnel_options"]} == {"SecretsManager"}
-    assert "get_secret_value" not in [n for n, _ in ec2.calls]
+    assert "get_secret_value" not in [n for n, _args in ec2.calls]
     result = run_module(mod, {"transit_gateway_id": TGW, "gcp_interface_ips": IPS, "include_pre_shared_keys": True})
     assert [t["pre_shared_key"] for t in result["tunnels"]] == KEYS
-    assert [n for n, _ in ec2.calls].count("get_secret_value") == 2  # one read per connection
+    assert [n for n, _args in ec2.calls].count("get_secret_value") == 2  # one read per connection
 
 
 def test_names_select_our_connections_and_stand_in_for_the_gcp_interface_ips(ec2):
