@@ -19,7 +19,7 @@ from google.auth.transport.requests import AuthorizedSession
 
 PLAYBOOK = ROOT / "tests/integration/playbooks/tgw_routing_ram.yml"
 REGION = "https://compute.googleapis.com/compute/v1/projects/cb-net-host/regions/asia-northeast1"
-GCP_RANGES = ["10.100.0.0/20", "10.100.16.0/20"]
+GCP_RANGES = ["10.100.0.0/20", "10.100.16.0/20", "10.100.240.0/28"]  # hub-tokyo, ml-tokyo, connector svpc-tokyo
 NEWS, GUNOSY = "222222222222", "333333333333"
 SPOKE_CIDRS = {NEWS: "10.20.0.0/16", GUNOSY: "10.30.0.0/16"}
 FAST = {"hybrid_vpn_verify_poll_interval": 1, "hybrid_vpn_aws_poll_interval": 1, "tgw_routing_ram_poll_interval": 1}
