@@ -116,7 +116,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 grants:
-  description: Role -> resource path -> members holding the role through this module after the call.
+  description:
+    - Role -> resource path -> the listed members, who hold the role after the call.
+    - A member who held the role before this module granted it is kept out of the record, so dropping it from
+      the list (or O(state=absent)) leaves its access as it was.
   returned: always
   type: dict
   sample:
@@ -182,6 +185,15 @@ def merge_roles(policy, resource, desired, granted):
                               granted.get(role, {}).get(resource, set()))
         changed = merged or changed
     return changed
+
+
+def owned_grants(desired, granted, policies):
+    """What this module holds after the call: each desired member it granted before, or that lacks the role now
+    (it grants it). A member who already held the role by someone else's grant stays theirs: never recorded, so
+    never revoked when it is dropped from the list."""
+    return {role: {r: (members & granted[role].get(r, set())) | (members - role_members(policies[r], role))
+                   for r, members in by_resource.items()}
+            for role, by_resource in desired.items()}
 
 
 def _sorted(grants):
@@ -269,19 +281,20 @@ def main():
         plans = {r: merge_roles(policies[r], r, desired, granted) for r in live}
         updated = sorted(r for r, plan in plans.items() if plan is not None)
         final = _sorted(desired)
-        record_changes = final != _sorted(granted)
+        owned = _sorted(owned_grants(desired, granted, policies))
+        record_changes = owned != _sorted(granted)
         before = {role: {r: sorted(role_members(policies[r], role)) for r in live} for role in desired}
         after = {role: {r: sorted(role_members(plans[r] or policies[r], role)) for r in live} for role in desired}
         if not module.check_mode and (updated or record_changes):
             # Recorded before granting (a grant is never left unrecorded), trimmed after revoking.
-            grants.write_record({role: {r: sorted(set(final.get(role, {}).get(r, [])) | granted[role].get(r, set()))
-                                        for r in set(final.get(role, {})) | set(granted[role])}
+            grants.write_record({role: {r: sorted(set(owned.get(role, {}).get(r, [])) | granted[role].get(r, set()))
+                                        for r in set(owned.get(role, {})) | set(granted[role])}
                                  for role in desired})
             with ThreadPoolExecutor(max_workers=max(1, len(updated))) as pool:
                 list(pool.map(lambda r: read_modify_write(
                     lambda: grants.get_policy(r), lambda new: grants.set_policy(r, new),
                     lambda cur: merge_roles(cur, r, desired, granted)), updated))
-            grants.write_record(final)
+            grants.write_record(owned)
     except GcpApiError as e:
         module.fail_api(e, thing)
     changed = bool(updated) or record_changes

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv/bin"
 # What the shipped collections must satisfy (galaxy.yml dependencies).
 DEPENDENCIES = {"amazon.aws", "community.aws", "community.general", "google.cloud"}
-FAST_VERIFY = '{"hybrid_vpn_verify_delay": 1, "hybrid_vpn_aws_poll_interval": 1}'
+FAST_VERIFY = '{"hybrid_vpn_verify_poll_interval": 1, "hybrid_vpn_aws_poll_interval": 1}'
 
 
 def _run(cmd: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:
@@ -75,4 +75,5 @@ def test_the_tarball_installs_with_the_shipped_dependencies_and_site_converges_f
     # Converged as the operator reads it: the report verify wrote shows four tunnels and four BGP sessions up.
     (written,) = list(tmp_path.rglob("report-sandbox.md"))
     text = written.read_text()
-    assert text.count("| ESTABLISHED |") == 4 and text.count("| UP |") == 8, text
+    assert text.startswith("# AWS <-> GCP HA VPN: sandbox") and "**Verified**" in text, text
+    assert text.count("| ESTABLISHED | UP Established | UP ") == 4, text  # each tunnel: GCP tunnel, GCP BGP, AWS

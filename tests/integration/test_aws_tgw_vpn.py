@@ -140,11 +140,14 @@ def test_converge_publishes_four_tunnels_matching_describe(converged, ec2):
 
 
 def test_both_connections_are_waited_for_together(converged, rerun):
-    # The converge task's time minus that of a run with nothing to do is the time spent waiting.
+    # The converge task's time minus that of a run with nothing to do is the time spent waiting. The lower bound
+    # is on the task itself (the twin's clock keeps a connection pending that long): the difference of two
+    # wall-clock figures drifts by a second either way on a loaded machine, the serial variant by a whole wait.
     waited = converged.seconds(CONVERGE) - rerun.seconds(CONVERGE)
     print(f"converge {converged.seconds(CONVERGE):.1f} s, no-op rerun {rerun.seconds(CONVERGE):.1f} s, "
           f"waited {waited:.1f} s; one connection {ONE_CONNECTION_WAIT:.1f} s")
-    assert 0.9 * ONE_CONNECTION_WAIT <= waited < 1.5 * ONE_CONNECTION_WAIT  # one after the other: >= 2x
+    assert converged.seconds(CONVERGE) >= ONE_CONNECTION_WAIT  # it did wait until both were available
+    assert waited < 1.5 * ONE_CONNECTION_WAIT  # one after the other: >= 2x
 
 
 def test_second_run_and_check_mode_on_a_converged_account_change_nothing(converged, rerun, tmp_path, ec2):

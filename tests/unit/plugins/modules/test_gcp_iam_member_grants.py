@@ -73,6 +73,25 @@ def test_dropped_member_loses_access_others_kept(google):
     assert google.subnets[SUBNET]["iam"]["bindings"] == [{"role": ROLE, "members": [OTHER, SA]}]
 
 
+def test_a_member_someone_else_granted_first_is_not_ours_to_revoke(google):
+    run_module(mod, subnet(SA))
+    google.subnets[SUBNET]["iam"]["bindings"][0]["members"].append(OTHER)  # granted by someone else
+    listed = run_module(mod, subnet(SA, OTHER))
+    assert (listed["changed"], listed["updated"]) == (False, [])  # it holds the role already: nothing to grant
+    assert record(google) == {ROLE: {SUBNET: [SA]}}
+    dropped = run_module(mod, subnet(SA))
+    assert dropped["changed"] is False
+    assert google.subnets[SUBNET]["iam"]["bindings"] == [{"role": ROLE, "members": [SA, OTHER]}]  # untouched
+    run_module(mod, {"bindings": [{"role": ROLE}], "state": "absent"})
+    assert google.subnets[SUBNET]["iam"]["bindings"] == [{"role": ROLE, "members": [OTHER]}]
+
+
+def test_owned_grants_keep_what_was_ours_and_add_what_is_granted_now():
+    policies = {SUBNET: {"bindings": [{"role": ROLE, "members": [SA, OTHER]}]}}
+    owned = mod.owned_grants({ROLE: {SUBNET: {SA, OTHER, USER}}}, {ROLE: {SUBNET: {SA}}}, policies)
+    assert owned == {ROLE: {SUBNET: {SA, USER}}}
+
+
 def test_stale_etag_is_read_again_and_retried(google):
     google.stale = 1
     result = run_module(mod, subnet(SA))
