@@ -36,6 +36,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/yamllint -s .
 	$(BIN)/ansible-lint --profile production
+	$(BIN)/antsibull-changelog lint
 
 # ansible-test sanity (every test that applies to a collection) on a copy of the working tree laid out as
 # ansible_collections/cloudbridge/hybrid_vpn, the collections it needs beside it (the ones ansible ships); the copy
@@ -90,8 +91,16 @@ reliability: setup
 reliability-short: setup
 	$(PYTEST) -q -n 2 --dist load -m short tests/reliability
 
+# Every scenario (`molecule test --all` runs the same, one after another), two at a time: each has a twin of its own
+# on free ports and an ephemeral directory of its own, and one scenario keeps about one core busy. A scenario's log
+# goes to .venv/molecule/<scenario>.log, printed (its end) when it fails.
+MOLECULE_SCENARIOS := default $(filter-out default shared,$(notdir $(wildcard extensions/molecule/*)))
 molecule: setup
-	cd extensions && $(BIN)/molecule test --all
+	mkdir -p $(VENV)/molecule
+	cd extensions && printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P 2 -I{} sh -c '\
+	  log=$(CURDIR)/$(VENV)/molecule/{}.log; start=$$(date +%s); \
+	  if $(BIN)/molecule test -s {} > $$log 2>&1; then echo "molecule {}: passed in $$(( $$(date +%s) - start )) s"; \
+	  else echo "molecule {}: FAILED ($$log), its end:"; tail -n 120 $$log; exit 1; fi'
 
 twin-up: setup
 	$(BIN)/cloudbridge-twin up --state-dir $(TWIN_STATE)

@@ -60,6 +60,11 @@ class Admin:
     def reset(self) -> dict:
         return self._call("POST", "reset")
 
+    def observe(self, tunnels=(), sessions=()) -> dict:
+        """Replace the states real peers observed (twin/admin.py): ``sessions`` = [(router_ip, aws_ip, bgp_state)];
+        with no argument, forget them all."""
+        return self._call("POST", "observed", {"tunnels": list(tunnels), "sessions": list(sessions)})
+
 
 @pytest.fixture(scope="session")
 def twin(tmp_path_factory):

@@ -144,7 +144,12 @@ def test_converge_then_rerun_and_check_change_nothing(twin, admin, gcp, tmp_path
     rule = gcp.get(f"{COMPUTE}projects/{HOST}/global/firewalls/allow-from-aws", timeout=30).json()
     assert (rule["sourceRanges"], rule["allowed"]) == (AWS_RANGES, [{"IPProtocol": "tcp", "ports": ["443"]}])
     fact = results["Publish gcp_shared_vpc and the ranges the Cloud Router advertises for it"]["ansible_facts"]
-    assert fact["gcp_shared_vpc"]["connectors"] == [
+    shared = fact["gcp_shared_vpc"]
+    assert (shared["host_project"], shared["access_level"], sorted(shared["service_projects"])) == (
+        HOST, "subnet", ["cb-svc-api", "cb-svc-ml"])
+    assert {s["name"]: s["members"] for s in shared["subnetworks"]} == {
+        "hub-tokyo": [API_SA], "ml-tokyo": sorted([API_SA, ML_GROUP, ML_SA])}
+    assert shared["connectors"] == [
         {"name": "svpc-tokyo", "region": REGION, "ip_cidr_range": "10.100.240.0/28", "state": "READY"}]
     assert [r["range"] for r in fact["gcp_shared_vpc_advertised_ranges"]] == [
         "10.100.0.0/20", "10.100.16.0/20", "10.100.240.0/28"]

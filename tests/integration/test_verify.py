@@ -28,12 +28,19 @@ def play(tmp_path, playbook, **extra):
     return report, {host: (s["failures"], s["changed"]) for host, s in report["stats"].items()}
 
 
-def verify(tmp_path, settings) -> tuple[list[str], float]:
-    """Run verify.yml (and report.yml); return the verdict's lines (empty when it passed) and the seconds taken."""
+def verify(tmp_path, settings) -> tuple[list[str], float, dict]:
+    """Run verify.yml (and report.yml); return the verdict's lines (empty when it passed), the seconds taken and
+    the report."""
     start = time.monotonic()
     report, _ = play(tmp_path, PLAYBOOKS / "verify_report.yml", hybrid_vpn_verify_timeout=DEADLINE, **settings)
     verdict = [m for m in failure_messages(report) if isinstance(m, list)]
-    return (verdict[-1] if verdict else []), time.monotonic() - start
+    return (verdict[-1] if verdict else []), time.monotonic() - start, report
+
+
+def progress(report) -> list[str]:
+    """The progress lines verify printed while it waited, in order."""
+    return [r["msg"] for p in report["plays"] for t in p["tasks"] if t["task"]["name"].split(" : ")[-1].startswith(
+        "Progress") for r in t["hosts"].values() if r.get("msg")]
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +98,7 @@ def patch_router(compute, change):
 
 
 def test_verify_passes_on_an_adopted_tgw_and_reports_every_path(converged, tmp_path, adopted):
-    lines, _ = verify(tmp_path, converged)
+    lines, _, _ = verify(tmp_path, converged)
     assert lines == []
     text = (ROOT / "build/report-sandbox.md").read_text()
     assert f"AWS Transit Gateway {adopted} (ASN 64512)" in text
@@ -115,7 +122,7 @@ def test_keys_swapped_between_two_aws_tunnels(converged, tmp_path, hub):
 
     set_keys(second["PreSharedKey"], first["PreSharedKey"])
     try:
-        lines, took = verify(tmp_path, converged)
+        lines, took, _ = verify(tmp_path, converged)
     finally:
         set_keys(first["PreSharedKey"], second["PreSharedKey"])
     mismatched = [line for line in lines if "key fingerprint (label psk-fingerprint) differs" in line]
@@ -136,7 +143,7 @@ def test_a_spoke_attachment_left_without_its_tgw_route_table(converged, tmp_path
     hub.disassociate_transit_gateway_route_table(TransitGatewayRouteTableId=table,
                                                  TransitGatewayAttachmentId=attachment_id)
     try:
-        lines, _ = verify(tmp_path, converged)
+        lines, _, _ = verify(tmp_path, converged)
     finally:
         for _ in range(60):
             try:
@@ -155,7 +162,7 @@ def test_a_spoke_vpc_route_to_gcp_deleted(converged, tmp_path, news, adopted):
         {"Name": "route.destination-cidr-block", "Values": [SHARED[1]]}])["RouteTables"][0]
     news.delete_route(RouteTableId=table["RouteTableId"], DestinationCidrBlock=SHARED[1])
     try:
-        lines, _ = verify(tmp_path, converged)
+        lines, _, _ = verify(tmp_path, converged)
     finally:
         news.create_route(RouteTableId=table["RouteTableId"], DestinationCidrBlock=SHARED[1],
                           TransitGatewayId=adopted)
@@ -175,7 +182,7 @@ def test_the_cloud_router_no_longer_advertises_a_shared_subnetwork(converged, tm
 
     patch_router(compute, drop)
     try:
-        lines, _ = verify(tmp_path, converged)
+        lines, _, _ = verify(tmp_path, converged)
     finally:
         patch_router(compute, restore)
     assert len(lines) == 1
@@ -183,9 +190,11 @@ def test_the_cloud_router_no_longer_advertises_a_shared_subnetwork(converged, tm
                                f"aws-bgp-3) advertises a route covering {SHARED[1]} [breaks news-prod")
 
 
-def test_another_teams_peer_up_on_our_router_does_not_hide_ours_down(converged, tmp_path, hub, compute, adopted):
+def test_another_teams_peer_up_on_our_router_does_not_hide_ours_down(converged, tmp_path, hub, compute, adopted,
+                                                                     admin):
     """Another team's VPN connection on our Transit Gateway (from our customer gateway) and its BGP peer UP on our
-    Cloud Router, while our session aws-bgp-3 is down: four sessions UP on the router, three of them ours."""
+    Cloud Router, while our session aws-bgp-3 is down (its neighbour stopped answering: nothing in any configuration
+    says so): four sessions UP on the router, three of them ours. verify waits for it, saying so, until its deadline."""
     ours = our_connection(hub, "if0")
     theirs = hub.create_vpn_connection(
         CustomerGatewayId=ours["CustomerGatewayId"], Type="ipsec.1", TransitGatewayId=adopted,
@@ -208,18 +217,26 @@ def test_another_teams_peer_up_on_our_router_does_not_hide_ours_down(converged, 
         "peerExternalGatewayInterface": 0, "sharedSecret": tunnel["PreSharedKey"], "ikeVersion": 2,
         "router": f"{base}/regions/{REGION}/routers/{ROUTER}"}).execute())
 
-    def add_theirs_and_break_ours(router):
+    def add_theirs(router):
         router["interfaces"].append({"name": "other-team-if", "ipRange": "169.254.200.2/30",
                                      "linkedVpnTunnel": f"{base}/regions/{REGION}/vpnTunnels/other-team-tunnel"})
         router["bgpPeers"].append({"name": "other-team-bgp", "interfaceName": "other-team-if",
                                    "ipAddress": "169.254.200.2", "peerIpAddress": "169.254.200.1", "peerAsn": 64512})
-        next(p for p in router["bgpPeers"] if p["name"] == "aws-bgp-3")["enable"] = "FALSE"
 
-    patch_router(compute, add_theirs_and_break_ours)
-    status = compute.routers().getRouterStatus(project=PROJECT, region=REGION, router=ROUTER).execute()
-    up = sorted(p["name"] for p in status["result"]["bgpPeerStatus"] if p["status"] == "UP")
-    assert up == ["aws-bgp-0", "aws-bgp-1", "aws-bgp-2", "other-team-bgp"]  # four UP: what the old verify counted
-
-    lines, _ = verify(tmp_path, converged)
-    assert "GCP BGP peer aws-bgp-3: disabled (enable: FALSE)" in lines
+    patch_router(compute, add_theirs)
+    ours = next(p for p in compute.routers().get(project=PROJECT, region=REGION, router=ROUTER).execute()[
+        "bgpPeers"] if p["name"] == "aws-bgp-3")
+    admin.observe(sessions=[(ours["ipAddress"], ours["peerIpAddress"], "Active")])
+    try:
+        status = compute.routers().getRouterStatus(project=PROJECT, region=REGION, router=ROUTER).execute()
+        up = sorted(p["name"] for p in status["result"]["bgpPeerStatus"] if p["status"] == "UP")
+        assert up == ["aws-bgp-0", "aws-bgp-1", "aws-bgp-2", "other-team-bgp"]  # four UP: what the old verify counted
+        lines, took, report = verify(tmp_path, converged)
+    finally:
+        admin.observe()
+    assert "GCP BGP session aws-bgp-3: DOWN (Active)" in lines
     assert not any("other-team" in line for line in lines)
+    assert DEADLINE <= took < DEADLINE + 90  # it waited until its deadline, no longer
+    waited = [line for line in progress(report) if line.startswith("GCP: ")]
+    assert waited and all("4/4 tunnels ESTABLISHED, 3/4 BGP sessions UP; aws-bgp-3: DOWN (" in line and
+                          line.endswith(" s left)") for line in waited), progress(report)

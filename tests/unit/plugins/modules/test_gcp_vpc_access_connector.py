@@ -39,6 +39,23 @@ def test_creates_then_no_change_then_scales_in_place(google):
     assert ("PATCH", f"v1/{PATH}") in google.writes()
 
 
+def test_on_a_shared_28_subnetwork_the_connector_names_it_and_no_range(google):
+    args = {"name": "c1", "region": "r", "subnet": {"name": "svpc-28"}, "machine_type": "e2-standard-4",
+            "min_instances": 3, "max_instances": 5}
+    desired = mod.desired_connector({**PARAMS, **args, "network": None, "ip_cidr_range": None,
+                                     "subnet": {"name": "svpc-28", "project_id": None}})
+    assert desired == {"subnet": {"name": "svpc-28", "projectId": "p"}, "machineType": "e2-standard-4",
+                       "minInstances": 3, "maxInstances": 5}
+    first = run_module(mod, args)
+    assert (first["changed"], first["action"]) == (True, "create")
+    created = google.connectors[PATH]
+    assert created["subnet"] == {"name": "svpc-28", "projectId": "p"} and "ipCidrRange" not in created
+    assert (created["machineType"], created["minInstances"], created["maxInstances"]) == ("e2-standard-4", 3, 5)
+    assert run_module(mod, args)["changed"] is False
+    # Another subnetwork cannot be taken in place: the connector is replaced.
+    assert mod.plan_connector(dict(created), dict(desired, subnet={"name": "other", "projectId": "p"})) == "replace"
+
+
 def test_overlap_fails_before_any_change(google):
     result = run_module(mod, dict(ARGS, ip_cidr_range="10.0.0.16/28"))
     assert result["msg"] == ("Failed to ensure Serverless VPC Access connector c1 in r: ip_cidr_range 10.0.0.16/28 "
