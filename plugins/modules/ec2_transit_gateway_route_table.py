@@ -120,6 +120,7 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils._aws import
 BLACKHOLE = "blackhole"
 LIVE = ("associating", "associated", "enabling", "enabled")
 SETTLED = ("associated", "enabled")
+ENDED = ("disassociated", "disabled")
 
 
 def expand(items: list[str], aliases: dict) -> list[str]:
@@ -179,12 +180,12 @@ class RouteTable:
             {"Name": "state", "Values": ["pending", "available"]}])["TransitGatewayRouteTables"]
         return tables[0]["TransitGatewayRouteTableId"] if tables else None
 
-    def links(self, table_id: str) -> tuple[list[dict], list[dict]]:
+    def links(self, table_id: str, keep=lambda state: state in LIVE) -> tuple[list[dict], list[dict]]:
         associations = self.call("get_transit_gateway_route_table_associations",
                                  TransitGatewayRouteTableId=table_id)["Associations"]
         propagations = self.call("get_transit_gateway_route_table_propagations", TransitGatewayRouteTableId=table_id)[
             "TransitGatewayRouteTablePropagations"]
-        return ([a for a in associations if a["State"] in LIVE], [p for p in propagations if p["State"] in LIVE])
+        return ([a for a in associations if keep(a["State"])], [p for p in propagations if keep(p["State"])])
 
     def read(self, table_id: str | None) -> dict:
         if table_id is None:
@@ -198,9 +199,10 @@ class RouteTable:
                 "propagations": sorted(p["TransitGatewayAttachmentId"] for p in propagations)}
 
     def settled(self, table_id: str, gone: bool = False) -> bool:
+        if gone:  # a link still disassociating or disabling keeps the table in use: DeleteTransitGatewayRouteTable
+            return self.links(table_id, keep=lambda state: state not in ENDED) == ([], [])  # refuses IncorrectState
         associations, propagations = self.links(table_id)
-        links = associations + propagations
-        return not links if gone else all(link["State"] in SETTLED for link in links)
+        return all(link["State"] in SETTLED for link in associations + propagations)
 
     def wait(self, table_id: str, gone: bool = False) -> None:
         self.module.wait_until(self.action, lambda: self.settled(table_id, gone), self.params["wait_timeout"],

@@ -17,6 +17,7 @@ INVENTORY = str(ROOT / "inventories/sandbox")
 PROJECT = "https://compute.googleapis.com/compute/v1/projects/cb-net-host"
 REGION = f"{PROJECT}/regions/asia-northeast1"
 CONNECTORS = "https://vpcaccess.googleapis.com/v1/projects/cb-net-host/locations/asia-northeast1/connectors"
+CRM = "https://cloudresourcemanager.googleapis.com/v1/projects/cb-net-host"
 SPOKES = ("222222222222", "333333333333")
 HOSTS = ("gcp-host", "gcp-svc-ml", "gcp-svc-api", "aws-hub", "aws-product-news", "aws-product-gunosy")
 FAST_VERIFY = {"hybrid_vpn_verify_poll_interval": 1, "hybrid_vpn_aws_poll_interval": 1}
@@ -47,12 +48,25 @@ def spoke_ec2(account):
     return boto3.session.Session(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]).client("ec2")
 
 
+def role_members(policy: dict, role: str) -> list[str]:
+    return [m for b in policy.get("bindings", []) if b["role"] == role for m in b["members"]]
+
+
 def built(gcp, ec2) -> dict:
     """What exists in each cloud, every account and project, in the operator's words."""
     live = [{"Name": "state", "Values": ["pending", "available"]}]
     spokes = [spoke_ec2(a) for a in SPOKES]
     items = lambda url: gcp.get(url).json().get("items", [])  # noqa: E731
+    subnet_policy = lambda name: gcp.get(f"{REGION}/subnetworks/{name}/getIamPolicy").json()  # noqa: E731
+    project_policy = gcp.post(f"{CRM}:getIamPolicy", json={}).json()
+    metadata = gcp.get(PROJECT).json().get("commonInstanceMetadata", {}).get("items", [])
     return {
+        # The access the Shared VPC grants: compute.networkUser on the shared subnetworks, vpcaccess.user on the
+        # host project for the connectors, and the record of what the collection granted (project metadata).
+        "iam grants": sum(len(role_members(subnet_policy(s), "roles/compute.networkUser"))
+                          for s in ("hub-tokyo", "ml-tokyo"))
+        + len(role_members(project_policy, "roles/vpcaccess.user")),
+        "iam grant records": len([i for i in metadata if i["key"] == "cloudbridge-iam-grants"]),
         "ha gateways": len(items(f"{REGION}/vpnGateways")),
         "gcp tunnels": len(items(f"{REGION}/vpnTunnels")),
         "cloud routers": len(items(f"{REGION}/routers")),
@@ -77,16 +91,14 @@ def built(gcp, ec2) -> dict:
     }
 
 
-EMPTY = dict.fromkeys(["ha gateways", "gcp tunnels", "cloud routers", "peer gateways", "shared vpc host",
-                       "service projects", "connectors", "firewall rules for aws", "transit gateways",
-                       "vpn connections", "customer gateways", "tgw route tables", "ram shares", "spoke attachments",
-                       "spoke routes to the tgw"], 0)
 # Two spokes, one VPC each, its main route table sending the three GCP ranges (two shared subnetworks and the
-# connector's range) to the TGW.
-BUILT = {"ha gateways": 1, "gcp tunnels": 4, "cloud routers": 1, "peer gateways": 1, "shared vpc host": 1,
-         "service projects": 2, "connectors": 1, "firewall rules for aws": 1, "transit gateways": 1,
-         "vpn connections": 2, "customer gateways": 2, "tgw route tables": 2, "ram shares": 1,
+# connector's range) to the TGW; the service projects' members, one per shared subnetwork and one serverless agent
+# each on the host project.
+BUILT = {"iam grants": 4, "iam grant records": 1, "ha gateways": 1, "gcp tunnels": 4, "cloud routers": 1,
+         "peer gateways": 1, "shared vpc host": 1, "service projects": 2, "connectors": 1, "firewall rules for aws": 1,
+         "transit gateways": 1, "vpn connections": 2, "customer gateways": 2, "tgw route tables": 2, "ram shares": 1,
          "spoke attachments": 2, "spoke routes to the tgw": 6}
+EMPTY = dict.fromkeys(BUILT, 0)
 
 
 def clean(stats) -> dict:

@@ -220,6 +220,14 @@ def test_absent_unwires_and_deletes_the_table_once(aws):
     assert run_module(rtb, args)["changed"] is False
 
 
+def test_absent_waits_until_no_link_is_left_disassociating(aws):
+    # Get*Associations lists a link while it is disassociating; DeleteTransitGatewayRouteTable refuses it then.
+    aws["ec2"].add_table("hybrid-vpn", associations=["tgw-attach-vpn1"], propagations=["tgw-attach-vpn1"])
+    aws["ec2"].slow = {"tgw-attach-vpn1": 4}  # reads of its association and propagation, both counted
+    result = run_module(rtb, {"transit_gateway_id": TGW, "name": "hybrid-vpn", "state": "absent", "wait_delay": 0.01})
+    assert result["changed"] is True and aws["ec2"].tables == {}
+
+
 # --- VPC routes to the TGW ---
 
 def test_vpc_route_plan_creates_replaces_and_deletes_only_its_destinations():

@@ -115,6 +115,7 @@ class FakeEc2(Recorder):
         self.attachments: dict[str, dict] = {}
         self.tables: dict[str, dict] = {}
         self.vpc_tables: dict[str, dict] = {}
+        self.slow: dict[str, int] = {}  # attachment id -> reads its link stays in a transitional state
 
     # --- attachments ---
     def add_attachment(self, attachment_id, owner, state="available", resource_id=None, resource_type="vpc"):
@@ -231,7 +232,9 @@ class FakeEc2(Recorder):
         shown = [{"TransitGatewayAttachmentId": a, "State": s} for a, s in self.tables[table_id][kind].items()]
         links = self.tables[table_id][kind]
         for attachment_id, state in list(links.items()):
-            if state in SETTLE:
+            if self.slow.get(attachment_id):  # still in its transitional state at the next read
+                self.slow[attachment_id] -= 1
+            elif state in SETTLE:
                 if SETTLE[state]:
                     links[attachment_id] = SETTLE[state]
                 else:
