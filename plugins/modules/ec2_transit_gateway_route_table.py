@@ -199,8 +199,10 @@ class RouteTable:
                 "propagations": sorted(p["TransitGatewayAttachmentId"] for p in propagations)}
 
     def settled(self, table_id: str, gone: bool = False) -> bool:
-        if gone:  # a link still disassociating or disabling keeps the table in use: DeleteTransitGatewayRouteTable
-            return self.links(table_id, keep=lambda state: state not in ENDED) == ([], [])  # refuses IncorrectState
+        if gone:
+            # A link still disassociating or disabling keeps the table in use: DeleteTransitGatewayRouteTable would
+            # answer IncorrectState (TGW guide, "Delete a transit gateway route table").
+            return self.links(table_id, keep=lambda state: state not in ENDED) == ([], [])
         associations, propagations = self.links(table_id)
         return all(link["State"] in SETTLED for link in associations + propagations)
 
