@@ -82,9 +82,11 @@ install-test: build
 protocol: setup
 	$(PYTEST) -q -rs tests/protocol
 
-# Bad input across all four roles, wrong or missing credentials, wrong accounts and projects, key searches over
-# -vvvv / --diff / check-mode / failed runs and build/ (tests/reliability); prints a summary table at the end.
-# `make test` runs the cases marked short.
+# The reliability suite (tests/reliability): site.yml through 30% injected faults on both clouds, site.yml and
+# teardown.yml interrupted (SIGINT, SIGKILL) at every kind of write then rerun, bad input across all four roles,
+# wrong or missing credentials, wrong accounts and projects, key searches over -vvvv / --diff / check-mode / failed
+# runs and build/; prints a summary table at the end. `make test` runs the cases marked short (about 6 minutes on
+# 2 cores; all of it: about 40).
 reliability: setup
 	$(PYTEST) -q -n 2 --dist load tests/reliability
 

@@ -12,6 +12,9 @@ API has these endpoints.
 - ``GET /_twin/observed``; ``POST /_twin/observed`` with ``{"tunnels": [[gcp_ip, aws_ip, status], ...],
   "sessions": [[router_ip, aws_inside_ip, bgp_state], ...]}`` replaces the states real peers observed
   (tests/protocol), which the link reports instead of its own comparisons; ``DELETE`` forgets them.
+- ``POST /_twin/trap`` with ``{"action": "ec2:CreateVpnConnection", "nth": 1}`` arms the trap (middleware.Trap): that
+  call is served and its answer held back; ``GET /_twin/trap?timeout=s`` waits up to s seconds for it to spring and
+  returns ``{action, nth, seen, sprung}`` (``{}`` when none is armed); ``DELETE`` releases the answer and disarms.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ def build_app():
         from twin import aws, gcp, link  # imported late: the clouds import the twin core this module is part of
 
         apply_config(initial)  # also restarts the fault draws
+        middleware.disarm()
         aws.reset()
         gcp.reset()
         link.reset()
@@ -89,6 +93,22 @@ def build_app():
 
         return link.observed()
 
+    def arm_trap(body: dict) -> dict:
+        if not isinstance(body.get("action"), str) or int(body.get("nth", 1)) < 1:
+            raise BadRequest("trap takes {\"action\": \"<cloud action as counted>\", \"nth\": n >= 1}")
+        return middleware.arm(body["action"], int(body.get("nth", 1))).view()
+
+    def wait_trap(request: Request) -> dict:
+        armed = middleware.trap()
+        if armed is None:
+            return {}
+        armed.sprung.wait(min(float(request.args.get("timeout", 0)), 300.0))
+        return armed.view()
+
+    def disarm_trap() -> dict:
+        middleware.disarm()
+        return {}
+
     def clear_calls() -> dict:
         middleware.clear()
         return middleware.snapshot()
@@ -103,6 +123,9 @@ def build_app():
         ("GET", "/_twin/observed"): lambda _: observed(),
         ("POST", "/_twin/observed"): lambda request: set_observed(request.get_json(force=True) or {}),
         ("DELETE", "/_twin/observed"): lambda _: set_observed({}),
+        ("POST", "/_twin/trap"): lambda request: arm_trap(request.get_json(force=True) or {}),
+        ("GET", "/_twin/trap"): wait_trap,
+        ("DELETE", "/_twin/trap"): lambda _: disarm_trap(),
     }
 
     @Request.application

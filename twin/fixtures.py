@@ -60,6 +60,19 @@ class Admin:
     def reset(self) -> dict:
         return self._call("POST", "reset")
 
+    def arm_trap(self, action: str, nth: int = 1) -> dict:
+        """Hold back the answer to the ``nth`` call of ``action`` (twin/admin.py), e.g. to interrupt a run there."""
+        return self._call("POST", "trap", {"action": action, "nth": nth})
+
+    def wait_trap(self, timeout: float) -> dict:
+        """The armed trap after waiting up to ``timeout`` seconds for it to spring: {action, nth, seen, sprung}."""
+        response = self.http.get(f"{self.url}/_twin/trap", params={"timeout": timeout}, timeout=timeout + 30)
+        response.raise_for_status()
+        return response.json()
+
+    def disarm_trap(self) -> dict:
+        return self._call("DELETE", "trap")
+
     def observe(self, tunnels=(), sessions=()) -> dict:
         """Replace the states real peers observed (twin/admin.py): ``sessions`` = [(router_ip, aws_ip, bgp_state)];
         with no argument, forget them all."""

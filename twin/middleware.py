@@ -13,10 +13,12 @@ throttles instead of being served; ``settings.fault_seed`` makes the draws repea
 call is counted both under its cloud and under ``faults``.
 
 Contract for the Compute app (it alone knows which discovery method a path resolves to):
-right after routing and before touching any state, call ``twin.middleware.admit(environ, method_id)``.
-It records the method id in ``environ["twin.gcp.method"]`` and may raise ``Fault``, a werkzeug
+right after routing and before touching any state, call ``twin.middleware.admit(environ, method_id,
+operation)``. It records the method id in ``environ["twin.gcp.method"]`` and may raise ``Fault``, a werkzeug
 ``HTTPException`` carrying the complete throttling response: let it propagate or return it (Flask
-and werkzeug both render it as is). Requests that never reach ``admit`` are counted under
+and werkzeug both render it as is). For a Compute method that answers an Operation (``operation``), a fault
+may instead be an Operation that ends in an error: ``admit`` then returns True and the app answers that
+Operation without applying the change. Requests that never reach ``admit`` are counted under
 ``METHOD path`` and never faulted.
 """
 
@@ -47,6 +49,57 @@ _lock = threading.Lock()
 _calls = {cloud: Counter() for cloud in CLOUDS}
 _faults = {cloud: Counter() for cloud in CLOUDS}
 _rng = random.Random()
+_trap = None  # the armed Trap, if any
+
+
+class Trap:
+    """Twin invention (harness, tests/reliability): the ``nth`` call of ``action`` (as counted) is served, then its
+    answer is held back until ``release()`` (or ``HOLD`` seconds): the change is made in the cloud and the client
+    has not heard of it, the moment a run interrupted there leaves behind."""
+
+    HOLD = 120.0
+
+    def __init__(self, action: str, nth: int):
+        self.action, self.nth, self.seen = action, nth, 0
+        self.sprung, self.released = threading.Event(), threading.Event()
+
+    def view(self) -> dict:
+        return {"action": self.action, "nth": self.nth, "seen": self.seen, "sprung": self.sprung.is_set()}
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def arm(action: str, nth: int = 1) -> Trap:
+    global _trap
+    disarm()
+    with _lock:
+        _trap = Trap(action, nth)
+        return _trap
+
+
+def disarm() -> None:
+    global _trap
+    with _lock:
+        trap, _trap = _trap, None
+    if trap:
+        trap.release()
+
+
+def trap() -> Trap | None:
+    with _lock:
+        return _trap
+
+
+def _hold(action: str) -> None:
+    """Called once a call was served: hold its answer back when the trap waits for this one."""
+    with _lock:
+        armed = _trap if _trap is not None and _trap.action == action else None
+        if armed:
+            armed.seen += 1
+    if armed and armed.seen == armed.nth:
+        armed.sprung.set()
+        armed.released.wait(Trap.HOLD)
 
 
 class Fault(HTTPException):
@@ -82,13 +135,20 @@ def wrap(cloud: str, app):
     return {"aws": _wrap_aws, "gcp": _wrap_gcp}[cloud](app)
 
 
-def admit(environ: dict, method_id: str) -> None:
-    """Called by the Compute app once it resolved ``method_id``; raises ``Fault`` when this call is throttled.
+def admit(environ: dict, method_id: str, operation: bool = False) -> bool:
+    """Called by the Google app once it resolved ``method_id``; raises ``Fault`` when this call is throttled,
+    returns True when this call (a Compute mutation: ``operation``) must end as a failed Operation.
     Counting by method id (``METHOD path`` when unresolved, never faulted) is twin harness: no cloud API."""
     environ[GCP_METHOD_KEY] = method_id
-    if _draw("gcp"):
-        environ[_FAULT_KEY] = True
-        raise Fault(response=_gcp_fault(environ))
+    if not _draw("gcp"):
+        return False
+    environ[_FAULT_KEY] = True
+    with _lock:
+        # A third of the faulted mutations are accepted and fail later, in their Operation.
+        failed_operation = operation and _rng.random() < 1 / 3
+    if failed_operation:
+        return True
+    raise Fault(response=_gcp_fault(environ, method_id))
 
 
 def _draw(cloud: str) -> bool:
@@ -110,7 +170,9 @@ def _wrap_aws(app):
         record("aws", f"{service}:{action}", faulted)
         if faulted:
             return throttle()(environ, start_response)
-        return app(environ, start_response)
+        answer = app(environ, start_response)
+        _hold(f"{service}:{action}")
+        return answer
 
     return wrapped
 
@@ -184,20 +246,33 @@ _AWS_THROTTLES = {"ec2": _ec2_throttle, "sts": _sts_throttle, "ram": _ram_thrott
 def _wrap_gcp(app):
     def wrapped(environ, start_response):
         try:
-            return app(environ, start_response)
+            answer = app(environ, start_response)
         except Fault as fault:
             return fault(environ, start_response)
         finally:
             action = environ.get(GCP_METHOD_KEY) or f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
             record("gcp", action, environ.get(_FAULT_KEY, False))
+        if not environ.get(_FAULT_KEY):
+            _hold(action)
+        return answer
 
     return wrapped
 
 
-def _gcp_fault(environ: dict) -> Response:
+def _gcp_fault(environ: dict, method_id: str) -> Response:
     with _lock:
         throttled = _rng.random() < 0.5
         support_code = ".".join(f"{_rng.getrandbits(bits):X}" for bits in (52, 28, 32))
+    if throttled and not method_id.startswith("compute."):
+        # Resource Manager and Serverless VPC Access: 429 RESOURCE_EXHAUSTED in their {code, message, status}
+        # envelope, the quota named as in hashicorp/terraform-provider-google #4094, with the google.rpc.RetryInfo
+        # hint Google APIs attach to it (googleapis/python-genai #2114 capture).
+        service = environ.get("HTTP_HOST", "").partition(":")[0]
+        message = (f"Quota exceeded for quota group 'ReadGroup' and limit 'CLIENT_PROJECT-100s' of service "
+                   f"'{service}' for consumer 'project_number:{_host_project_number()}'.")
+        body = {"error": {"code": 429, "message": message, "status": "RESOURCE_EXHAUSTED", "details": [
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1s"}]}}
+        return Response(json.dumps(body), status=429, content_type="application/json; charset=UTF-8")
     if throttled:
         # Compute answers an exhausted rate quota with 403 rateLimitExceeded; reads use the "Read requests"
         # metric, mutations the default "Queries" one (https://cloud.google.com/compute/docs/api-rate-limits;

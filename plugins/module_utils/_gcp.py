@@ -70,6 +70,10 @@ OPERATION_ARGS = dict(timeout=dict(type="int", default=600))
 # per Google's "Retry failed requests" guidance: exponential backoff with jitter).
 RETRY_STATUS = frozenset((429, 500, 502, 503, 504))
 RETRY_REASONS = frozenset(("rateLimitExceeded", "userRateLimitExceeded"))
+# An Operation that failed with nothing changed and may be sent again: too many operations on one resource
+# (RESOURCE_OPERATION_RATE_EXCEEDED, kubernetes-sigs/gcp-compute-persistent-disk-csi-driver #1847) or a backend
+# failure.
+RETRY_OPERATION_CODES = frozenset(("RESOURCE_OPERATION_RATE_EXCEEDED", "INTERNAL_ERROR"))
 
 
 # A write made against an out-of-date etag or fingerprint: IAM 409 ABORTED (Compute reason "conflict"),
@@ -80,13 +84,14 @@ STALE_REASONS = frozenset(("ABORTED", "conflict", "conditionNotMet", "CONDITION_
 class GcpApiError(Exception):
     """Any failed API call or operation; ``str()`` is the API's own message."""
 
-    def __init__(self, message, status=None, reasons=(), body=None, transient=False):
+    def __init__(self, message, status=None, reasons=(), body=None, transient=False, retry_after=None):
         super().__init__(message)
         self.message = message
         self.status = status
         self.reasons = tuple(reasons)
         self.body = body
         self.transient = transient
+        self.retry_after = retry_after  # seconds the API asked us to wait before a retry, when it said
 
     @property
     def retryable(self):
@@ -105,7 +110,8 @@ class GcpApiError(Exception):
         reasons = [e.get("reason") for e in error.get("errors", []) if e.get("reason")]
         # Resource Manager and VPC Access answer {code, message, status}: the canonical status is the reason.
         reasons = reasons or [error["status"]] if error.get("status") else reasons
-        return cls(error.get("message", ""), status=response.status_code, reasons=reasons, body=error)
+        return cls(error.get("message", ""), status=response.status_code, reasons=reasons, body=error,
+                   retry_after=retry_hint(response.headers.get("Retry-After"), error.get("details")))
 
     @classmethod
     def from_operation(cls, operation):
@@ -117,6 +123,19 @@ class GcpApiError(Exception):
             reasons=[e.get("code") for e in errors],
             body=operation["error"],
         )
+
+
+def retry_hint(header, details):
+    """Seconds to wait before a retry, as the answer asks: a ``Retry-After: <seconds>`` header (RFC 9110 10.2.3) or a
+    google.rpc.RetryInfo detail's ``retryDelay`` ("1.5s", https://google.aip.dev/194); None when it asks nothing."""
+    delays = [d.get("retryDelay") for d in details or [] if isinstance(d, dict)
+              and d.get("@type", "").endswith("google.rpc.RetryInfo")]
+    for value in (header, *(d[:-1] for d in delays if isinstance(d, str) and d.endswith("s"))):
+        try:
+            return max(0.0, float(value))
+        except (TypeError, ValueError):
+            continue
+    return None
 
 
 def resource_path(link):
@@ -235,6 +254,7 @@ class ComputeClient:
         self.max_delay = max_delay
         self.sleep = sleep
         self.poll = poll
+        self._sent = {}  # Operation selfLink -> the (method, path, body) that started it, to send it again
 
     def request(self, method, path, body=None, params=None):
         url = self.base_url + resource_path(path)
@@ -259,9 +279,13 @@ class ComputeClient:
                 error = GcpApiError.from_response(response)
             if not error.retryable or attempt == self.attempts - 1:
                 raise error
-            # Full jitter: spreads the retries of parallel callers.
-            self.sleep(random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt)))
+            self.sleep(self.backoff(attempt, error.retry_after))
         raise AssertionError("unreachable")
+
+    def backoff(self, attempt, hint=None):
+        """Full jitter (spreads the retries of parallel callers), never shorter than the API's hint; at most
+        ``max_delay``."""
+        return min(self.max_delay, max(hint or 0.0, random.uniform(0, self.base_delay * 2**attempt)))
 
     def get(self, path):
         """The resource, or None when it does not exist."""
@@ -284,10 +308,13 @@ class ComputeClient:
     def mutate(self, method, path, body=None):
         """Start a change; returns its Operation. One requestId across retries keeps a retried
         insert from running twice (Compute "requestId" parameter on every mutating method)."""
-        return self.request(method, path, body=body, params={"requestId": str(uuid.uuid4())})
+        operation = self.request(method, path, body=body, params={"requestId": str(uuid.uuid4())})
+        self._sent[operation.get("selfLink")] = (method, path, body)
+        return operation
 
     def wait(self, operations, timeout):
-        """Wait for every operation at once (operations.wait, then poll); raise the first failure."""
+        """Wait for every operation at once (operations.wait, then poll); raise the first failure. A change whose
+        Operation failed with nothing changed (RETRY_OPERATION_CODES) is sent again, with backoff."""
         operations = [op for op in operations if op]
         if not operations:
             return []
@@ -300,14 +327,21 @@ class ComputeClient:
         return done
 
     def _wait_one(self, operation, deadline):
-        while operation.get("status") != "DONE":
-            if time.monotonic() >= deadline:
-                raise GcpApiError(f"timed out waiting for operation {operation.get('name')}")
-            # operations.wait returns at DONE or after about 2 minutes, whichever comes first.
-            operation = self.request("POST", resource_path(operation["selfLink"]) + "/wait")
-            if operation.get("status") != "DONE":
-                self.sleep(self.poll)
-        return operation
+        for attempt in range(self.attempts):
+            while operation.get("status") != "DONE":
+                if time.monotonic() >= deadline:
+                    raise GcpApiError(f"timed out waiting for operation {operation.get('name')}")
+                # operations.wait returns at DONE or after about 2 minutes, whichever comes first.
+                operation = self.request("POST", resource_path(operation["selfLink"]) + "/wait")
+                if operation.get("status") != "DONE":
+                    self.sleep(self.poll)
+            codes = {e.get("code") for e in operation.get("error", {}).get("errors", [])}
+            sent = self._sent.get(operation.get("selfLink"))
+            if not codes or not codes <= RETRY_OPERATION_CODES or sent is None or attempt == self.attempts - 1:
+                return operation
+            self.sleep(self.backoff(attempt))
+            operation = self.mutate(*sent)
+        raise AssertionError("unreachable")
 
     def wait_long_running(self, operations, timeout, progress=None):
         """Wait for google.longrunning Operations (``{name, done, error|response}``, e.g. Serverless VPC

@@ -8,27 +8,20 @@ by the twin."""
 from __future__ import annotations
 
 import boto3
-import google.oauth2.credentials
 import pytest
 from ansible_run import ROOT, cloud_writes, failure_messages, run_playbook, task_results
-from google.auth.transport.requests import AuthorizedSession
+from census import BUILT, EMPTY, NAME, PROJECT, built, gcp_session
 
 INVENTORY = str(ROOT / "inventories/sandbox")
-PROJECT = "https://compute.googleapis.com/compute/v1/projects/cb-net-host"
-REGION = f"{PROJECT}/regions/asia-northeast1"
-CONNECTORS = "https://vpcaccess.googleapis.com/v1/projects/cb-net-host/locations/asia-northeast1/connectors"
-CRM = "https://cloudresourcemanager.googleapis.com/v1/projects/cb-net-host"
-SPOKES = ("222222222222", "333333333333")
 HOSTS = ("gcp-host", "gcp-svc-ml", "gcp-svc-api", "aws-hub", "aws-product-news", "aws-product-gunosy")
 FAST_VERIFY = {"hybrid_vpn_verify_poll_interval": 1, "hybrid_vpn_aws_poll_interval": 1}
 CONFIRM = {"hybrid_vpn_teardown_confirm": "sandbox"}
-NAME = "cloudbridge-hybrid-vpn"
 OUR_TAGS = [{"Key": "Name", "Value": NAME}, {"Key": "cloudbridge:created-by", "Value": "aws_tgw_vpn"}]
 
 
 @pytest.fixture(scope="module")
 def gcp(twin):
-    return AuthorizedSession(google.oauth2.credentials.Credentials(twin.env["GCP_ACCESS_TOKEN"]))
+    return gcp_session(twin.env["GCP_ACCESS_TOKEN"])
 
 
 @pytest.fixture(scope="module")
@@ -40,65 +33,6 @@ def site(tmp_path, playbook="site.yml", *args, plain_env=False, **extra):
     report = run_playbook(ROOT / "playbooks" / playbook, *args, tmp_path=tmp_path, inventory=INVENTORY,
                           extra_vars={**FAST_VERIFY, **extra}, plain_env=plain_env)
     return report, {host: (s["failures"], s["changed"]) for host, s in report["stats"].items()}
-
-
-def spoke_ec2(account):
-    creds = boto3.session.Session().client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/reader", RoleSessionName="test")["Credentials"]
-    return boto3.session.Session(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]).client("ec2")
-
-
-def role_members(policy: dict, role: str) -> list[str]:
-    return [m for b in policy.get("bindings", []) if b["role"] == role for m in b["members"]]
-
-
-def built(gcp, ec2) -> dict:
-    """What exists in each cloud, every account and project, in the operator's words."""
-    live = [{"Name": "state", "Values": ["pending", "available"]}]
-    spokes = [spoke_ec2(a) for a in SPOKES]
-    items = lambda url: gcp.get(url).json().get("items", [])  # noqa: E731
-    subnet_policy = lambda name: gcp.get(f"{REGION}/subnetworks/{name}/getIamPolicy").json()  # noqa: E731
-    project_policy = gcp.post(f"{CRM}:getIamPolicy", json={}).json()
-    metadata = gcp.get(PROJECT).json().get("commonInstanceMetadata", {}).get("items", [])
-    return {
-        # The access the Shared VPC grants: compute.networkUser on the shared subnetworks, vpcaccess.user on the
-        # host project for the connectors, and the record of what the collection granted (project metadata).
-        "iam grants": sum(len(role_members(subnet_policy(s), "roles/compute.networkUser"))
-                          for s in ("hub-tokyo", "ml-tokyo"))
-        + len(role_members(project_policy, "roles/vpcaccess.user")),
-        "iam grant records": len([i for i in metadata if i["key"] == "cloudbridge-iam-grants"]),
-        "ha gateways": len(items(f"{REGION}/vpnGateways")),
-        "gcp tunnels": len(items(f"{REGION}/vpnTunnels")),
-        "cloud routers": len(items(f"{REGION}/routers")),
-        "peer gateways": len(items(f"{PROJECT}/global/externalVpnGateways")),
-        "shared vpc host": int(gcp.get(PROJECT).json().get("xpnProjectStatus") == "HOST"),
-        "service projects": len(gcp.get(f"{PROJECT}/getXpnResources").json().get("resources", [])),
-        "connectors": len(gcp.get(CONNECTORS).json().get("connectors", [])),
-        "firewall rules for aws": len([f for f in items(f"{PROJECT}/global/firewalls")
-                                       if f["name"] == "allow-from-aws"]),
-        "transit gateways": len(ec2.describe_transit_gateways(Filters=live)["TransitGateways"]),
-        "vpn connections": len(ec2.describe_vpn_connections(Filters=live)["VpnConnections"]),
-        "customer gateways": len(ec2.describe_customer_gateways(Filters=live)["CustomerGateways"]),
-        "tgw route tables": len(ec2.describe_transit_gateway_route_tables(Filters=[
-            {"Name": "state", "Values": ["pending", "available"]},
-            {"Name": "tag:Name", "Values": [f"{NAME}-vpn", f"{NAME}-spokes"]}])["TransitGatewayRouteTables"]),
-        "ram shares": len([r for r in boto3.session.Session().client("ram").get_resource_shares(
-            resourceOwner="SELF")["resourceShares"] if r["status"] == "ACTIVE"]),
-        "spoke attachments": sum(len([a for a in s.describe_transit_gateway_vpc_attachments()[
-            "TransitGatewayVpcAttachments"] if a["State"] not in ("deleted", "deleting")]) for s in spokes),
-        "spoke routes to the tgw": sum(1 for s in spokes for t in s.describe_route_tables()["RouteTables"]
-                                       for r in t["Routes"] if r.get("TransitGatewayId")),
-    }
-
-
-# Two spokes, one VPC each, its main route table sending the three GCP ranges (two shared subnetworks and the
-# connector's range) to the TGW; the service projects' members, one per shared subnetwork and one serverless agent
-# each on the host project.
-BUILT = {"iam grants": 4, "iam grant records": 1, "ha gateways": 1, "gcp tunnels": 4, "cloud routers": 1,
-         "peer gateways": 1, "shared vpc host": 1, "service projects": 2, "connectors": 1, "firewall rules for aws": 1,
-         "transit gateways": 1, "vpn connections": 2, "customer gateways": 2, "tgw route tables": 2, "ram shares": 1,
-         "spoke attachments": 2, "spoke routes to the tgw": 6}
-EMPTY = dict.fromkeys(BUILT, 0)
 
 
 def clean(stats) -> dict:
@@ -198,15 +132,3 @@ def test_an_adopted_tgw_is_verified_and_torn_down_keeping_the_tgw(tmp_path, gcp,
     assert built(gcp, ec2) == dict(EMPTY, **{"transit gateways": 1})
     assert ec2.describe_transit_gateways(TransitGatewayIds=[theirs])["TransitGateways"][0]["State"] == "available"
     ec2.delete_transit_gateway(TransitGatewayId=theirs)
-
-
-def test_site_converges_through_throttling_and_server_errors(tmp_path, gcp, ec2, admin):
-    """One call in ten answered as each cloud throttles (EC2 RequestLimitExceeded, Compute 403
-    rateLimitExceeded) or fails (503): the modules retry with backoff and the run still converges."""
-    admin.config(fault_rate={"aws": 0.1, "gcp": 0.1}, fault_seed=7)
-    _, stats = site(tmp_path)
-    faults = admin.calls()["faults"]
-    admin.config(fault_rate={"aws": 0, "gcp": 0})
-    assert {h: f for h, (f, _) in stats.items()} == dict.fromkeys(HOSTS, 0)
-    assert sum(faults["aws"].values()) > 0 and sum(faults["gcp"].values()) > 0
-    assert built(gcp, ec2) == BUILT

@@ -1,9 +1,10 @@
 """The reliability suite (issue 13): bad input, credentials, wrong target and key searches over all four roles, on
 the twin (tests/conftest.py). ``make reliability`` runs all of it, ``make test`` the cases marked ``short``.
 
-Each test records what it tried and what held with ``outcome.record(area, case, held, writes=..., detail=...)``;
-the records travel with the test reports (also from xdist workers) and the end of the run prints one summary
-table: per area, how many cases were tried, how many held, and how many writes reached a cloud.
+Each test records what it tried and what held with ``outcome.record(area, case, held, count=..., counted=...,
+detail=...)`` (``count``: the area's figure of harm, by default writes that reached a cloud; for interruptions,
+duplicates); the records travel with the test reports (also from xdist workers) and the end of the run prints one
+summary table: per area, how many cases were tried, how many held, and the sum of its figure.
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ class Outcome:
     def __init__(self, node):
         self.node = node
 
-    def record(self, area: str, case: str, held: bool, writes: int = 0, detail: str = "") -> None:
-        self.node.user_properties.append((_KEY, json.dumps(
-            {"area": area, "case": case, "held": bool(held), "writes": writes, "detail": detail[:200]})))
+    def record(self, area: str, case: str, held: bool, count: int = 0, counted: str = "writes reaching a cloud",
+               detail: str = "") -> None:
+        self.node.user_properties.append((_KEY, json.dumps({"area": area, "case": case, "held": bool(held),
+                                                            "count": count, "counted": counted,
+                                                            "detail": detail[:300]})))
 
 
 @pytest.fixture
@@ -92,18 +95,22 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     if not _records:
         return
-    areas = defaultdict(lambda: {"tried": 0, "held": 0, "writes": 0, "failed": []})
-    for r in _records:
+    areas = defaultdict(lambda: {"tried": 0, "held": 0, "count": 0, "counted": "", "failed": [], "cases": []})
+    for r in sorted(_records, key=lambda r: r["area"]):
         area = areas[r["area"]]
         area["tried"] += 1
         area["held"] += r["held"]
-        area["writes"] += r["writes"]
+        area["count"] += r["count"]
+        area["counted"] = r["counted"]
+        area["cases"].append(r["case"])
         if not r["held"]:
-            area["failed"].append(r["case"])
+            area["failed"].append(f"{r['case']} ({r['detail']})" if r["detail"] else r["case"])
     write = terminalreporter.write_line
     terminalreporter.section("reliability summary")
-    write(f"{'area':<34} {'tried':>6} {'held':>6} {'writes reaching a cloud':>24}  what held")
+    write(f"{'area':<34} {'tried':>6} {'held':>6}  {'harm found':<30} what held")
     for name, a in areas.items():
-        verdict = "all held" if a["held"] == a["tried"] else f"NOT held: {', '.join(a['failed'])}"
-        write(f"{name:<34} {a['tried']:>6} {a['held']:>6} {a['writes']:>24}  {verdict}")
-    write("not in this suite yet: injected faults, interruptions, least privilege (issue 13, later parts)")
+        verdict = "all held" if a["held"] == a["tried"] else f"NOT held: {'; '.join(a['failed'])}"
+        write(f"{name:<34} {a['tried']:>6} {a['held']:>6}  {a['count']:>4} {a['counted']:<25} {verdict}")
+        if a["tried"] <= 4:  # a few long runs: their figures, one line each
+            for case in a["cases"]:
+                write(f"    {case}")

@@ -128,7 +128,7 @@ def test_a_bad_input_stops_before_any_write_naming_the_setting_and_value(case, t
     named = bool(messages) and all(word in messages[0] for word in words)
     leaked = [w for w in (hidden[0] if hidden else []) if any(w in m for m in messages)]
     outcome.record("bad input (4 roles)", case, named and not writes and not leaked, sum(writes.values()),
-                   messages[0] if messages else "no failure")
+                   detail=messages[0] if messages else "no failure")
     assert messages, "the run did not stop"
     assert named, messages[0]
     assert not leaked, f"a key was echoed: {messages[0]}"

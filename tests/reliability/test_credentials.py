@@ -78,7 +78,8 @@ def test_a_wrong_credential_or_target_stops_the_preflight_naming_the_host(case, 
     messages, writes = stopped(preflight(tmp_path, inventory_dir=inventory_dir), admin)
     mine = [m for m in messages if f"({host}" in m or f"[{host}]" in m]
     one_line = bool(mine) and all(word in mine[0] for word in words) and "\n" not in mine[0]
-    outcome.record(area, case, one_line and not writes, sum(writes.values()), mine[0] if mine else str(messages))
+    outcome.record(area, case, one_line and not writes, sum(writes.values()),
+                   detail=mine[0] if mine else str(messages))
     assert mine, f"no failure names {host}: {messages}"
     assert one_line, mine[0]
     assert writes == {}

@@ -52,7 +52,8 @@ def test_no_key_nor_credential_in_output_report_or_build_files(tmp_path, admin, 
     leaks = _leaks({**outputs, **files})
     searched = len(outputs) + len(files)
     outcome.record("key and credential search", f"{searched} outputs and files, {len(PSKS) + len(CREDENTIALS)} "
-                   "secrets", built and not leaks, detail="; ".join(leaks))
+                   "secrets", built and not leaks, count=len(leaks), counted="keys or credentials found",
+                   detail="; ".join(leaks))
     full = outputs["site.yml + tgw_routing_ram --diff"]
     assert "[rc=0]" in full, full[-3000:]
     assert built, sorted(files)

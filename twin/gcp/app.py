@@ -83,7 +83,8 @@ def _serve(environ: dict) -> Response:
         # ansible-collections/google.cloud #568); the twin's page is shortened.
         return Response("Not Found", status=404, content_type="text/html; charset=UTF-8")
     method, params = found
-    middleware.admit(environ, method["id"])  # counts the call; may raise a throttling Fault
+    # Counts the call; may raise a throttling Fault, or ask for this mutation's Operation to fail.
+    failed_operation = middleware.admit(environ, method["id"], _answers_operation(api, method))
     try:
         principal = _authenticate(http)
         discovery.check_path_params(method, params)
@@ -99,9 +100,35 @@ def _serve(environ: dict) -> Response:
         body = discovery.clean_body(method, http.get_data(), api)
         # One request at a time reads or changes the store (the server is threaded).
         with contextlib.nullcontext() if method["id"] in BLOCKING else store.state.lock:
+            if failed_operation:
+                return _json(200, _failed_operation(method, params, body))
             return _json(*handler(Request(method["id"], params, dict(http.args), body)))
     except GcpError as error:
         return _json(error.http, error.envelope(method["id"]))
+
+
+def _answers_operation(api, method: dict) -> bool:
+    """A Compute mutation: it answers an Operation (operations.wait answers one too, and changes nothing)."""
+    return (api == discovery.COMPUTE and method.get("response", {}).get("$ref") == "Operation"
+            and not method["id"].split(".")[1].endswith("Operations"))
+
+
+# An Operation accepted and then failed with nothing changed: Compute's RESOURCE_OPERATION_RATE_EXCEEDED, HTTP 403,
+# "Operation rate exceeded for resource '...'. Too frequent operations from the source resource."
+# (kubernetes-sigs/gcp-compute-persistent-disk-csi-driver #1847, googleapis/python-compute #279).
+def _failed_operation(method: dict, params: dict, body: dict | None) -> dict:
+    from twin.gcp import operations  # late: operations registers handlers on import
+
+    project, scope = params["project"], params.get("region", "global")
+    collection, last = method["id"].split(".")[1], method.get("parameterOrder", [])[-1]
+    if collection == "projects":  # e.g. setCommonInstanceMetadata, enableXpnResource: the project is the target
+        target = f"projects/{project}"
+    else:
+        name = (body or {}).get("name") if last in ("project", "region") else params.get(last)
+        target = store.path(project, scope, collection, name)
+    error = GcpError(403, "resourceOperationRateExceeded", f"Operation rate exceeded for resource '{target}'. "
+                     "Too frequent operations from the source resource.", op_code="RESOURCE_OPERATION_RATE_EXCEEDED")
+    return operations.start(project, scope, method["id"].rsplit(".", 1)[1], store.LINK_BASE + target, error)
 
 
 def application(environ, start_response):

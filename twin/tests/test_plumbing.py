@@ -142,6 +142,42 @@ def test_gcp_faults_answer_as_compute_throttles(admin, compute):
     assert calls["gcp"] == calls["faults"]["gcp"] == {"compute.networks.list": 12}
 
 
+def test_a_faulted_compute_mutation_may_be_accepted_then_fail_in_its_operation_changing_nothing(twin, admin):
+    admin.config(fault_rate={"gcp": 1}, fault_seed=7)
+    url = f"https://compute.googleapis.com/compute/v1/projects/{HOST_PROJECT}/global/firewalls"
+    body = {"name": "fw-faulted", "network": f"projects/{HOST_PROJECT}/global/networks/vpc-hub",
+            "allowed": [{"IPProtocol": "icmp"}]}
+    answers = [requests.post(url, json=body, headers=_bearer(twin), timeout=10) for _ in range(12)]
+    operations = [a.json() for a in answers if a.status_code == 200]
+    assert operations and {a.status_code for a in answers} - {200} <= {403, 503}
+    admin.config(fault_rate={"gcp": 0})
+    for operation in operations:
+        done = requests.post(operation["selfLink"] + "/wait", headers=_bearer(twin), timeout=10)
+        assert done.status_code == 200
+        error = done.json()
+        assert (error["status"], error["httpErrorStatusCode"], error["error"]["errors"][0]["code"]) == (
+            "DONE", 403, "RESOURCE_OPERATION_RATE_EXCEEDED")
+        assert error["error"]["errors"][0]["message"] == (
+            f"Operation rate exceeded for resource 'projects/{HOST_PROJECT}/global/firewalls/fw-faulted'. "
+            "Too frequent operations from the source resource.")
+        assert error["targetLink"].endswith("/global/firewalls/fw-faulted")
+    assert requests.get(f"{url}/fw-faulted", headers=_bearer(twin), timeout=10).status_code == 404
+    # reads never end as failed operations: they are only throttled
+    assert admin.calls()["faults"]["gcp"] == {"compute.firewalls.insert": 12}
+
+
+def test_resource_manager_throttles_with_429_and_a_retry_hint(twin, admin):
+    admin.config(fault_rate={"gcp": 1}, fault_seed=1)
+    url = f"https://cloudresourcemanager.googleapis.com/v1/projects/{HOST_PROJECT}:getIamPolicy"
+    answers = [requests.post(url, json={}, headers=_bearer(twin), timeout=10) for _ in range(12)]
+    throttled = [a.json()["error"] for a in answers if a.status_code == 429]
+    assert throttled and {a.status_code for a in answers} == {429, 503}
+    assert throttled[0]["status"] == "RESOURCE_EXHAUSTED"
+    assert throttled[0]["message"].startswith("Quota exceeded for quota group 'ReadGroup' and limit "
+                                              "'CLIENT_PROJECT-100s' of service 'cloudresourcemanager.googleapis.com'")
+    assert throttled[0]["details"] == [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1s"}]
+
+
 def test_gcp_faults_spare_paths_the_api_does_not_have(twin, admin):
     admin.config(fault_rate={"gcp": 1})
     response = requests.get("https://compute.googleapis.com/compute/v1/no/such/path", headers=_bearer(twin), timeout=10)
@@ -266,3 +302,28 @@ def test_the_proxy_survives_clients_that_hang_up_and_serves_many_at_once(twin):
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(lambda _: requests.get(url, headers=headers, timeout=30).status_code, range(24)))
     assert statuses == [200] * 24
+
+
+def test_a_trap_serves_the_nth_call_then_holds_its_answer_until_released(admin, ec2):
+    admin.arm_trap("ec2:CreateCustomerGateway", nth=2)
+    create = lambda ip: ec2.create_customer_gateway(BgpAsn=65000, PublicIp=ip, Type="ipsec.1")  # noqa: E731
+    create("35.242.1.1")  # the first one is answered as usual
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(create, "35.242.1.2")
+        trap = admin.wait_trap(timeout=20)
+        assert trap == {"action": "ec2:CreateCustomerGateway", "nth": 2, "seen": 2, "sprung": True}
+        # made in the cloud, and its caller not told yet
+        try:
+            assert len(ec2.describe_customer_gateways()["CustomerGateways"]) == 2 and not second.done()
+        finally:
+            admin.disarm_trap()
+        assert second.result(timeout=20)["CustomerGateway"]["State"] == "available"
+    assert admin.wait_trap(timeout=0) == {}
+
+
+def test_a_trap_not_reached_does_not_spring(admin, compute):
+    admin.arm_trap("compute.networks.list", nth=3)
+    compute.networks().list(project=HOST_PROJECT).execute()
+    assert admin.wait_trap(timeout=0.2) == {"action": "compute.networks.list", "nth": 3, "seen": 1, "sprung": False}
+    admin.reset()
+    assert admin.wait_trap(timeout=0) == {}

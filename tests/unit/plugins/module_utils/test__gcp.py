@@ -115,6 +115,77 @@ def test_wait_polls_until_done_and_raises_operation_errors():
     assert e.value.status == 400
 
 
+@pytest.mark.parametrize("answer, hint", [
+    (Response(429, {"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED", "details": [
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "7s"}]}}), 7.0),
+    (Response(503, {"error": {"code": 503, "message": "down"}}, headers={"Retry-After": "4"}), 4.0),
+    (Response(429, {"error": {"code": 429, "message": "way too fast"}}, headers={"Retry-After": "600"}), 30.0),
+])
+def test_a_retry_waits_at_least_what_the_api_asks_at_most_the_cap(answer, hint):
+    fake = FakeCompute()
+    fake.add("projects/p/global/networks/vpc")
+    fake.script = [answer]
+    compute, sleeps = client(fake, base_delay=1.0, max_delay=30.0)
+    assert compute.get("projects/p/global/networks/vpc")["name"] == "vpc"
+    assert sleeps == [hint]
+
+
+@pytest.mark.parametrize("answer", [error(400, "Invalid value for field 'resource.name'"),
+                                    error(403, "Required 'compute.vpnTunnels.create' permission", "forbidden"),
+                                    error(404, "The resource 'projects/p/regions/r/routers/cr' was not found",
+                                          "notFound"),
+                                    error(409, "The resource 'projects/p/global/networks/x' already exists",
+                                          "alreadyExists")])
+def test_a_real_error_is_never_retried(answer):
+    compute, sleeps = client(FakeCompute())
+    fake = compute.session
+    fake.script = [answer]
+    with pytest.raises(_gcp.GcpApiError):
+        compute.mutate("POST", "projects/p/global/networks", {"name": "x"})
+    assert sleeps == [] and len(fake.calls) == 1
+
+
+def _failed(link, code, status=403):
+    return Response(200, {"status": "DONE", "selfLink": link, "httpErrorStatusCode": status,
+                          "error": {"errors": [{"code": code, "message": f"{code} on the router"}]}})
+
+
+def test_a_change_whose_operation_failed_with_nothing_changed_is_sent_again():
+    fake = FakeCompute()
+    link = _gcp.LINK_URL + "projects/p/regions/r/operations/"
+    fake.script = [Response(200, {"status": "RUNNING", "selfLink": link + "a"}),
+                   _failed(link + "a", "RESOURCE_OPERATION_RATE_EXCEEDED"),
+                   Response(200, {"status": "RUNNING", "selfLink": link + "b"}),
+                   Response(200, {"status": "DONE", "selfLink": link + "b"})]
+    compute, sleeps = client(fake)
+    started = compute.mutate("PATCH", "projects/p/regions/r/routers/cr", {"bgpPeers": []})
+    assert compute.wait([started], timeout=10)[0]["selfLink"] == link + "b"
+    assert fake.mutations() == [("PATCH", "projects/p/regions/r/routers/cr")] * 2 and len(sleeps) == 1
+
+
+def test_an_operation_that_failed_for_a_real_reason_is_not_sent_again():
+    fake = FakeCompute()
+    link = _gcp.LINK_URL + "projects/p/regions/r/operations/a"
+    fake.script = [Response(200, {"status": "RUNNING", "selfLink": link}),
+                   _failed(link, "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE", 400)]
+    compute, _unused = client(fake)
+    started = compute.mutate("DELETE", "projects/p/regions/r/vpnGateways/gw")
+    with pytest.raises(_gcp.GcpApiError, match="RESOURCE_IN_USE_BY_ANOTHER_RESOURCE on the router"):
+        compute.wait([started], timeout=10)
+    assert fake.mutations() == [("DELETE", "projects/p/regions/r/vpnGateways/gw")]
+
+
+def test_a_change_failing_in_every_operation_gives_up_after_the_last_attempt():
+    fake = FakeCompute()
+    link = _gcp.LINK_URL + "projects/p/regions/r/operations/a"
+    fake.script = [_failed(link, "RESOURCE_OPERATION_RATE_EXCEEDED")] * 3
+    compute, _unused = client(fake, attempts=3)
+    started = compute.mutate("POST", "projects/p/regions/r/routers", {"name": "cr"})
+    with pytest.raises(_gcp.GcpApiError, match="RESOURCE_OPERATION_RATE_EXCEEDED"):
+        compute.wait([started], timeout=10)
+    assert len(fake.mutations()) == 3
+
+
 def test_wait_times_out():
     compute, _unused = client(FakeCompute())
     with pytest.raises(_gcp.GcpApiError, match="timed out waiting for operation op-1"):

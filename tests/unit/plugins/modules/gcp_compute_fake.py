@@ -19,8 +19,9 @@ AUTH = {"project": "p", "auth_kind": "accesstoken", "access_token": "unit-test-t
 
 
 class Response:
-    def __init__(self, status, body=None):
+    def __init__(self, status, body=None, headers=None):
         self.status_code = status
+        self.headers = headers or {}
         self.reason = "reason"
         self.content = json.dumps(body).encode() if body is not None else b""
         self.text = self.content.decode()
