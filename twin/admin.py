@@ -12,6 +12,9 @@ API has these endpoints.
 - ``GET /_twin/observed``; ``POST /_twin/observed`` with ``{"tunnels": [[gcp_ip, aws_ip, status], ...],
   "sessions": [[router_ip, aws_inside_ip, bgp_state], ...]}`` replaces the states real peers observed
   (tests/protocol), which the link reports instead of its own comparisons; ``DELETE`` forgets them.
+- ``GET /_twin/permissions``: ``{"allowed": {identity: [...]}, "used": {identity: [...]}}``; ``POST`` with
+  ``{"allowed": {identity: [permission, ...]}}`` enforces those sets (twin/permissions.py: an AWS account id or a GCP
+  principal's email; an identity left out may do everything); ``DELETE`` lifts them all.
 - ``POST /_twin/trap`` with ``{"action": "ec2:CreateVpnConnection", "nth": 1}`` arms the trap (middleware.Trap): that
   call is served and its answer held back; ``GET /_twin/trap?timeout=s`` waits up to s seconds for it to spring and
   returns ``{action, nth, seen, sprung}`` (``{}`` when none is armed); ``DELETE`` releases the answer and disarms.
@@ -25,7 +28,7 @@ import json
 from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from twin import middleware
+from twin import middleware, permissions
 from twin.config import configure, settings
 
 
@@ -72,6 +75,7 @@ def build_app():
 
         apply_config(initial)  # also restarts the fault draws
         middleware.disarm()
+        permissions.clear()
         aws.reset()
         gcp.reset()
         link.reset()
@@ -92,6 +96,13 @@ def build_app():
         from twin import link
 
         return link.observed()
+
+    def set_permissions(body: dict) -> dict:
+        allowed = body.get("allowed")
+        if set(body) != {"allowed"} or not isinstance(allowed, dict) or not all(
+                v is None or isinstance(v, list) for v in allowed.values()):
+            raise BadRequest("permissions take {\"allowed\": {identity: [permission, ...]}}")
+        return permissions.configure(allowed)
 
     def arm_trap(body: dict) -> dict:
         if not isinstance(body.get("action"), str) or int(body.get("nth", 1)) < 1:
@@ -123,6 +134,9 @@ def build_app():
         ("GET", "/_twin/observed"): lambda _: observed(),
         ("POST", "/_twin/observed"): lambda request: set_observed(request.get_json(force=True) or {}),
         ("DELETE", "/_twin/observed"): lambda _: set_observed({}),
+        ("GET", "/_twin/permissions"): lambda _: permissions.snapshot(),
+        ("POST", "/_twin/permissions"): lambda request: set_permissions(request.get_json(force=True) or {}),
+        ("DELETE", "/_twin/permissions"): lambda _: permissions.clear(),
         ("POST", "/_twin/trap"): lambda request: arm_trap(request.get_json(force=True) or {}),
         ("GET", "/_twin/trap"): wait_trap,
         ("DELETE", "/_twin/trap"): lambda _: disarm_trap(),

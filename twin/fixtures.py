@@ -60,6 +60,12 @@ class Admin:
     def reset(self) -> dict:
         return self._call("POST", "reset")
 
+    def permissions(self, allowed: dict | None = None) -> dict:
+        """Enforce ``{identity: [permission, ...]}`` (twin/permissions.py); with no argument, read the sets and what
+        each identity used."""
+        return self._call("POST", "permissions", {"allowed": allowed}) if allowed is not None else self._call(
+            "GET", "permissions")
+
     def arm_trap(self, action: str, nth: int = 1) -> dict:
         """Hold back the answer to the ``nth`` call of ``action`` (twin/admin.py), e.g. to interrupt a run there."""
         return self._call("POST", "trap", {"action": action, "nth": nth})

@@ -42,6 +42,7 @@ from werkzeug.wsgi import get_input_stream
 from twin.config import settings
 
 GCP_METHOD_KEY = "twin.gcp.method"
+AWS_ACTION_KEY = "twin.aws.action"  # "<service>:<Action>", what IAM calls the action (twin/aws/accounts.py reads it)
 _FAULT_KEY = "twin.fault"
 CLOUDS = ("aws", "gcp")
 
@@ -165,6 +166,7 @@ def _draw(cloud: str) -> bool:
 def _wrap_aws(app):
     def wrapped(environ, start_response):
         service, action = _aws_call(environ)
+        environ[AWS_ACTION_KEY] = f"{service}:{action}"
         throttle = _AWS_THROTTLES.get(service)
         faulted = throttle is not None and _draw("aws")
         record("aws", f"{service}:{action}", faulted)

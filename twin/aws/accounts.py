@@ -22,8 +22,10 @@ from moto.sts.exceptions import STSClientError
 from moto.sts.models import sts_backends
 from moto.sts.responses import TokenResponse
 
+from twin import permissions
 from twin.aws.common import hub_account, seed_accounts
 from twin.config import settings
+from twin.middleware import AWS_ACTION_KEY
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
@@ -154,16 +156,44 @@ def _credential_refusal(service: str, unknown_key: bool):
 _QUERY_SERVICES = ("sts", "iam")
 
 
-def known_key(access_key_id: str) -> Credentials | None:
-    """The credentials behind a key the twin knows: a seed account's operator key, or temporary credentials
-    STS issued (their session token from moto's STS backend); None for any other key."""
+def _access_denied(service: str, action: str, account: str, access_key_id: str):
+    """(status, headers, body) AWS answers a call no policy of the caller allows, in each protocol's shape. The
+    message is IAM's: "User: <arn> is not authorized to perform: <action> on resource: <arn> because no
+    identity-based policy allows the <action> action" (IAM guide, troubleshoot_access-denied.html)."""
+    caller = (f"arn:aws:sts::{account}:assumed-role/reader/session" if access_key_id.startswith("ASIA")
+              else f"arn:aws:iam::{account}:user/{OPERATOR}")
+    why = (f"User: {caller} is not authorized to perform: {action} on resource: arn:aws:{service}:*:{account}:* "
+           f"because no identity-based policy allows the {action} action")
+    request_id = str(uuid.uuid4())
+    if service == "ec2":
+        # EC2: 403 UnauthorizedOperation "You are not authorized to perform this operation." followed by the IAM
+        # text and an encoded message (EC2 API reference, Error codes).
+        body = (f"<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to "
+                f"perform this operation. {why}. Encoded authorization failure message: {uuid.uuid4().hex}</Message>"
+                f"</Error></Errors><RequestID>{request_id}</RequestID></Response>")
+        return "403 Forbidden", [("Content-Type", "text/xml")], body
+    if service in _QUERY_SERVICES:  # STS, IAM: 403 AccessDenied (IAM guide, as for sts:AssumeRole above)
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{why}</Message></Error>"
+                f"<RequestId>{request_id}</RequestId></ErrorResponse>")
+        return "403 Forbidden", [("Content-Type", "text/xml")], body
+    # rest-json / json (RAM, Secrets Manager): 403 AccessDeniedException (hashicorp/terraform #27764, RAM).
+    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "AccessDeniedException"),
+               ("x-amzn-RequestId", request_id)]
+    return "403 Forbidden", headers, json.dumps({"message": why})
+
+
+def known_key(access_key_id: str) -> tuple[str, Credentials] | None:
+    """The account and credentials behind a key the twin knows: a seed account's operator key, or temporary
+    credentials STS issued (their session token from moto's STS backend, the account the role is in); None for any
+    other key."""
     for account_id, partitions in list(iam_models.iam_backends.items()):
         key = partitions["aws"].access_keys.get(access_key_id)
         if key is None:
             continue
-        token = next((role.session_token for role in sts_backends[account_id]["aws"].assumed_roles
-                      if role.access_key_id == access_key_id), None)
-        return Credentials(access_key_id, key.secret_access_key, token)
+        role = next((role for role in sts_backends[account_id]["aws"].assumed_roles
+                     if role.access_key_id == access_key_id), None)
+        acting = role.arn.split(":")[4] if role else account_id
+        return acting, Credentials(access_key_id, key.secret_access_key, role.session_token if role else None)
     return None
 
 
@@ -212,13 +242,17 @@ class RegionGuard:
     @staticmethod
     def _credentials(environ: dict, service: str, region: str):
         access_key_id = environ["HTTP_AUTHORIZATION"].partition("Credential=")[2].partition("/")[0]
-        credentials = known_key(access_key_id)
-        if credentials is None or _header(environ, "x-amz-security-token") != credentials.token:
+        known = known_key(access_key_id)
+        if known is None or _header(environ, "x-amz-security-token") != known[1].token:
             # A session token that is not the one STS issued with this key (or one sent with a long-term key):
             # "The security token included in the request is invalid", as for an unknown key.
             return _credential_refusal(service, unknown_key=True)
+        account, credentials = known
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
         if not signature_matches(environ, body, credentials, service, region):
             return _credential_refusal(service, unknown_key=False)
+        action = environ.get(AWS_ACTION_KEY, "")
+        if not permissions.permitted(account, action):
+            return _access_denied(service, action, account, access_key_id)
         return None

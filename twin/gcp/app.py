@@ -10,7 +10,7 @@ import re
 from werkzeug.wrappers import Request as HttpRequest
 from werkzeug.wrappers import Response
 
-from twin import middleware
+from twin import middleware, permissions
 from twin.config import settings
 from twin.gcp import discovery, store
 from twin.gcp.api import BLOCKING, HANDLERS, Request
@@ -40,13 +40,39 @@ def _authenticate(http: HttpRequest) -> dict:
 _PROJECT_IN_PATH = re.compile(r"projects/([^/:]+)")
 
 
+# Compute methods whose permission is not <service>.<collection>.<verb> with insert -> create, patch -> update
+# (Compute IAM permissions reference, https://cloud.google.com/compute/docs/reference/rest/v1 "Authorization
+# requires the following IAM permission"); operations.wait and getRouterStatus need the resource's get.
+_COMPUTE_VERBS = {"insert": "create", "patch": "update", "wait": "get", "getRouterStatus": "get",
+                  "aggregatedList": "list"}
+_XPN = {"enableXpnHost": "compute.organizations.enableXpnHost",
+        "disableXpnHost": "compute.organizations.disableXpnHost",
+        "enableXpnResource": "compute.organizations.enableXpnResource",
+        "disableXpnResource": "compute.organizations.disableXpnResource",
+        "getXpnHost": "compute.projects.get", "getXpnResources": "compute.projects.get"}
+
+
+def permission_of(method_id: str) -> str:
+    """The IAM permission a method needs: compute.vpnTunnels.insert -> compute.vpnTunnels.create,
+    cloudresourcemanager.projects.getIamPolicy -> resourcemanager.projects.getIamPolicy,
+    vpcaccess.projects.locations.connectors.create -> vpcaccess.connectors.create."""
+    parts = method_id.split(".")
+    if parts[0] == "compute":
+        _, collection, verb = parts
+        return _XPN.get(verb) or f"compute.{collection}.{_COMPUTE_VERBS.get(verb, verb)}"
+    if parts[0] == "cloudresourcemanager":
+        return "resourcemanager." + ".".join(parts[1:])
+    return f"{parts[0]}.{parts[-2]}.{parts[-1]}"  # vpcaccess.projects.locations.<collection>.<verb>
+
+
 def _authorize(principal: dict, method_id: str, path: str) -> None:
-    """403 PERMISSION_DENIED for a project the principal has no role in. Compute names the permission and the
-    resource, reason forbidden: "Google Compute Engine: Required 'compute.networks.get' permission for
-    'projects/p/global/networks/default'." (hashicorp/terraform-provider-google #8262 response body; an insert
-    needs '...create': hashicorp/terraform #18873). Resource Manager and Serverless VPC Access answer "The caller
-    does not have permission" (google.rpc PERMISSION_DENIED, https://cloud.google.com/apis/design/errors).
-    A project the twin does not hold is left to the handler (404 as before)."""
+    """403 PERMISSION_DENIED for a project the principal has no role in, or a permission outside its set
+    (twin/permissions.py). Compute names the permission and the resource, reason forbidden: "Google Compute Engine:
+    Required 'compute.networks.get' permission for 'projects/p/global/networks/default'."
+    (hashicorp/terraform-provider-google #8262 response body; an insert needs '...create': hashicorp/terraform
+    #18873). Resource Manager and Serverless VPC Access answer "Permission '<permission>' denied on resource
+    '<name>' (or it may not exist)." (google.rpc PERMISSION_DENIED, https://cloud.google.com/apis/design/errors;
+    wording as Google's newer APIs give it). A project the twin does not hold is left to the handler (404)."""
     found = _PROJECT_IN_PATH.search(path)
     if not found:
         return
@@ -54,14 +80,16 @@ def _authorize(principal: dict, method_id: str, path: str) -> None:
         project = store.project_of(found.group(1))
     except GcpError:
         return
-    if project in principal.get("projects", []):
+    permission = permission_of(method_id)
+    if project in principal.get("projects", []) and permissions.permitted(principal["email"], permission):
         return
+    resource = path[path.index("projects/"):]
     if method_id.startswith("compute."):
-        resource = path[path.index("projects/"):]
-        service, collection, verb = method_id.split(".")
-        permission = f"{service}.{collection}.{'create' if verb == 'insert' else verb}"
         raise GcpError(403, "forbidden", f"Google Compute Engine: Required '{permission}' permission for '{resource}'.")
-    raise GcpError(403, "forbidden", "The caller does not have permission")
+    if project not in principal.get("projects", []):
+        raise GcpError(403, "forbidden", "The caller does not have permission")
+    raise GcpError(403, "forbidden",
+                   f"Permission '{permission}' denied on resource '{resource}' (or it may not exist).")
 
 
 def _json(status: int, payload) -> Response:

@@ -138,3 +138,49 @@ def test_valid_labels_including_international_characters_and_empty_values_are_ke
                            json={"labels": {"Bad": "x"}, "labelFingerprint": gateway["labelFingerprint"]})
     assert answer.status_code == 400 and "Invalid value for field 'labels'" in answer.json()["error"]["message"]
     assert _get(TOKENS["cloudbridge-deployer"], f"{GATEWAYS}/gw-labels").json()["labels"] == labels
+
+
+def test_a_permission_set_refuses_each_aws_action_outside_it_in_its_protocols_shape(admin):
+    hub = "111111111111"
+    admin.permissions({hub: ["ec2:DescribeVpcs"]})
+    client = lambda service: _session(KEYS[hub]["access_key_id"], KEYS[hub]["secret_access_key"]).client(  # noqa: E731
+        service)
+    client("ec2").describe_vpcs()
+    status, code, message = _error(lambda: client("ec2").create_customer_gateway(
+        BgpAsn=65000, PublicIp="35.242.1.9", Type="ipsec.1"))
+    assert (status, code) == (403, "UnauthorizedOperation")
+    assert message.startswith("You are not authorized to perform this operation. User: arn:aws:iam::111111111111:"
+                              "user/cloudbridge-operator is not authorized to perform: ec2:CreateCustomerGateway")
+    assert _error(lambda: client("sts").get_caller_identity())[:2] == (403, "AccessDenied")
+    status, code, message = _error(lambda: client("ram").get_resource_shares(resourceOwner="SELF"))
+    assert (status, code) == (403, "AccessDeniedException") and "ram:GetResourceShares" in message
+    seen = admin.permissions()
+    assert seen["allowed"] == {hub: ["ec2:DescribeVpcs"]}
+    assert seen["used"][hub] == ["ec2:CreateCustomerGateway", "ec2:DescribeVpcs", "ram:GetResourceShares",
+                                 "sts:GetCallerIdentity"]
+    # another account, with no set, may do everything
+    spoke = KEYS["222222222222"]
+    _session(spoke["access_key_id"], spoke["secret_access_key"]).client("sts").get_caller_identity()
+
+
+def test_a_permission_set_refuses_each_gcp_method_outside_it_naming_the_permission(admin):
+    email = next(p["email"] for p in SEED["gcp"]["principals"] if p["token"] == TOKENS["cloudbridge-deployer"])
+    admin.permissions({email: ["compute.networks.list"]})
+    headers = {"Authorization": f"Bearer {TOKENS['cloudbridge-deployer']}"}
+    assert requests.get(f"{COMPUTE}cb-net-host/global/networks", headers=headers, timeout=10).status_code == 200
+    refused = requests.post(f"{COMPUTE}cb-net-host/global/firewalls", headers=headers, timeout=10, json={
+        "name": "fw", "network": "projects/cb-net-host/global/networks/vpc-hub", "allowed": [{"IPProtocol": "icmp"}]})
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == (
+        "Google Compute Engine: Required 'compute.firewalls.create' permission for 'projects/cb-net-host/global/"
+        "firewalls'.")
+    crm = requests.post("https://cloudresourcemanager.googleapis.com/v1/projects/cb-net-host:getIamPolicy",
+                        headers=headers, json={}, timeout=10)
+    assert crm.status_code == 403 and crm.json()["error"]["message"].startswith(
+        "Permission 'resourcemanager.projects.getIamPolicy' denied on resource")
+    assert admin.permissions()["used"][email] == ["compute.firewalls.create", "compute.networks.list",
+                                                  "resourcemanager.projects.getIamPolicy"]
+    admin.reset()
+    assert requests.post(f"{COMPUTE}cb-net-host/global/firewalls", headers=headers, timeout=10, json={
+        "name": "fw", "network": "projects/cb-net-host/global/networks/vpc-hub",
+        "allowed": [{"IPProtocol": "icmp"}]}).status_code == 200
