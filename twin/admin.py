@@ -6,7 +6,7 @@ API has these endpoints.
   ``DELETE /_twin/calls`` clears it.
 - ``GET /_twin/config``; ``POST /_twin/config`` with any of ``latency_scale``, ``fault_rate``
   (``{"aws": r, "gcp": r}``), ``fault_seed``, ``aws_reverse_tunnel_order``, ``aws_organization_accounts``,
-  ``ram_visibility_delay``.
+  ``ram_visibility_delay``, ``ec2_visibility_delay``.
 - ``POST /_twin/reset``: both clouds back to the seed, the link's memory of status changes and
   observed states forgotten, the run-time config back to what the process started with, counters cleared.
 - ``GET /_twin/observed``; ``POST /_twin/observed`` with ``{"tunnels": [[gcp_ip, aws_ip, status], ...],
@@ -41,12 +41,14 @@ def current_config() -> dict:
             "aws_reverse_tunnel_order": settings.aws_reverse_tunnel_order,
             "aws_organization_accounts": list(settings.aws_organization_accounts),
             "ram_visibility_delay": settings.ram_visibility_delay,
+            "ec2_visibility_delay": settings.ec2_visibility_delay,
         }
 
 
 def apply_config(changes: dict) -> dict:
     unknown = set(changes) - {"latency_scale", "fault_rate", "fault_seed", "aws_reverse_tunnel_order",
-                              "aws_organization_accounts", "ram_visibility_delay"}
+                              "aws_organization_accounts", "ram_visibility_delay",
+                              "ec2_visibility_delay"}
     if unknown:
         raise BadRequest(f"unknown settings: {sorted(unknown)}")
     rates = changes.get("fault_rate") or {}
@@ -57,8 +59,9 @@ def apply_config(changes: dict) -> dict:
     with settings.lock:
         if "aws_organization_accounts" in changes:
             settings.aws_organization_accounts = [str(a) for a in changes["aws_organization_accounts"]]
-        if "ram_visibility_delay" in changes:
-            settings.ram_visibility_delay = float(changes["ram_visibility_delay"])
+        for delay in ("ram_visibility_delay", "ec2_visibility_delay"):
+            if delay in changes:
+                setattr(settings, delay, float(changes[delay]))
     if "fault_seed" in changes:
         with settings.lock:
             settings.fault_seed = None if changes["fault_seed"] is None else int(changes["fault_seed"])

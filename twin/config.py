@@ -27,6 +27,8 @@ class Settings:
     aws_organization_accounts: list = field(default_factory=list)
     # Real seconds before a new RAM share or invitation is visible to the accounts it names (eventual consistency).
     ram_visibility_delay: float = 0.0
+    # Real seconds before a new VPN connection, customer gateway or TGW shows in describes (twin/aws/consistency.py).
+    ec2_visibility_delay: float = 0.0
     seed: dict = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 

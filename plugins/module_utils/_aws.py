@@ -24,6 +24,7 @@ from ansible_collections.cloudbridge.hybrid_vpn.plugins.module_utils import _wir
 # AWS's own advice for EC2 throttling: retry with exponential backoff and jitter
 # (EC2 API reference, "Request throttling"); AWSRetry also retries the 5xx codes (InternalError, Unavailable).
 RETRY = AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20)
+FIRST_POLL = 1.0  # seconds before the second check of a wait (wait_until)
 
 
 class AwsError(Exception):
@@ -93,15 +94,20 @@ class AwsModule(AnsibleAWSModule):
         return tgws[0]["Options"]["AmazonSideAsn"]
 
     def wait_until(self, action: str, predicate, timeout: int, delay: float):
-        """Poll ``predicate()`` until it returns a truthy value; AwsError(action) after ``timeout`` seconds."""
+        """Poll ``predicate()`` until it returns a truthy value; AwsError(action) after ``timeout`` seconds. The
+        first check is at once, the next after a second, each pause half again as long as the last, up to
+        ``delay``: a resource nearly ready is seen within a second or two, a slow one is not polled more often
+        than every ``delay`` seconds."""
         deadline = time.monotonic() + timeout
+        pause = min(FIRST_POLL, delay)
         while True:
             result = predicate()
             if result:
                 return result
-            if time.monotonic() + delay > deadline:
+            if time.monotonic() + pause > deadline:
                 raise AwsError(action, f"still not done after {timeout} seconds")
-            time.sleep(delay)
+            time.sleep(pause)
+            pause = min(delay, pause * 1.5)
 
     def run(self, func) -> None:
         """Exit with ``func()``'s result dict; fail with the AwsError's message and AWS's error response."""

@@ -175,8 +175,15 @@ class TransitGateway:
         return found[0] if found else None
 
     def read(self, tgw_id: str) -> dict | None:
-        found = self.module.call(f"describe transit gateway {tgw_id}", "describe_transit_gateways",
-                                 TransitGatewayIds=[tgw_id])["TransitGateways"]
+        """The TGW, or None while describes do not show it: gone, or just created and not visible yet (EC2 is
+        eventually consistent: InvalidTransitGatewayID.NotFound right after a create, EC2 developer guide)."""
+        try:
+            found = self.module.call(f"describe transit gateway {tgw_id}", "describe_transit_gateways",
+                                     TransitGatewayIds=[tgw_id])["TransitGateways"]
+        except AwsError as e:
+            if "InvalidTransitGatewayID.NotFound" in str(e):
+                return None
+            raise
         return found[0] if found else None
 
     def wait_for(self, tgw_id: str, state: str) -> dict:

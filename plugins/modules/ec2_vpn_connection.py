@@ -475,12 +475,17 @@ class VpnConnections:
         return matched
 
     def wait_available(self, ids: list[str]) -> None:
-        """Wait for the whole set at once: one describe per poll, so N connections cost one wait."""
+        """Wait for the whole set at once: one describe per poll, so N connections cost one wait. A connection not
+        listed yet is still being made visible (EC2 is eventually consistent after a create); one listed then gone
+        was deleted."""
         if not ids:
             return
+        seen = set()
 
         def all_available():
             states = self.states(ids)
+            seen.update(i for i, s in states.items() if s != "deleted")
+            states = {i: s if i in seen else "pending" for i, s in states.items()}
             failed = [i for i, s in states.items() if s in ("deleting", "deleted")]
             if failed:
                 raise AwsError(f"wait for VPN connections {', '.join(ids)}", f"{', '.join(failed)} deleted")

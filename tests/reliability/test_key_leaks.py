@@ -1,5 +1,6 @@
-"""No key anywhere: full runs of all four roles at -vvvv with --diff, check mode, failures, the report and every file
-under build/ hold none of the four pre-shared keys nor any credential (AWS secret keys, GCP tokens)."""
+"""No key anywhere: full runs of all four roles at -vvvv with --diff, check mode, failures, the report, every file
+under build/ and the facts cache hold none of the four pre-shared keys nor any credential (AWS secret keys, GCP
+tokens)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ def _run(tmp_path, playbook, *args, **extra) -> str:
     cmd, env = playbook_command(playbook, "-vvvv", *args, extra_vars=extra, tmp_path=tmp_path,
                                 inventory=str(SANDBOX))
     env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.default"
+    # A facts cache as an AWX-style setup keeps one: whatever facts the modules return are written there.
+    env.update(ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile", ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path / "facts"))
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=ROOT)
     return f"{done.stdout}\n{done.stderr}\n[rc={done.returncode}]"
 
@@ -48,6 +51,8 @@ def test_no_key_nor_credential_in_output_report_or_build_files(tmp_path, admin, 
     outputs["failure: refused credentials"] = _run(tmp_path, PREFLIGHT, **keys)
     files = {str(p.relative_to(ROOT)): p.read_text(errors="replace")
              for p in (ROOT / "build").rglob("*") if p.is_file()}
+    files.update({f"facts cache {p.name}": p.read_text(errors="replace")
+                  for p in (tmp_path / "facts").glob("*") if p.is_file()})
     built = "ESTABLISHED" in files.get("build/report-sandbox.md", "")  # the report of the full run, tunnels up
     leaks = _leaks({**outputs, **files})
     searched = len(outputs) + len(files)

@@ -8,6 +8,7 @@ installed by patching moto's EC2 / RAM / STS classes, one module per area:
 - ``tgw``: transit gateways, attachments, route tables and routes
 - ``ram``: resource shares and invitations
 - ``inspect``: the tunnels the link reads
+- ``consistency``: new VPN connections, customer gateways and TGWs unseen by describes for a while (installed last)
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from twin.aws import accounts, backends, ram, tgw, vpc, vpn
+        from twin.aws import accounts, backends, consistency, ram, tgw, vpc, vpn
 
-        for module in (backends, accounts, vpc, vpn, tgw, ram):
+        for module in (backends, accounts, vpc, vpn, tgw, ram, consistency):
             module.install()
         _installed = True
 

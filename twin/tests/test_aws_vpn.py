@@ -306,3 +306,26 @@ def test_a_standard_connection_moves_one_tunnel_at_a_time_into_secrets_manager(e
     error = error_of(ec2.modify_vpn_tunnel_options, VpnConnectionId=vpn["VpnConnectionId"],
                      VpnTunnelOutsideIpAddress=second, TunnelOptions={}, PreSharedKeyStorage="Vault")
     assert error["Code"] == "InvalidParameterValue" and "PreSharedKeyStorage" in error["Message"]
+
+
+def test_a_new_vpn_connection_is_unseen_for_the_visibility_delay(admin, ec2):
+    # EC2 eventual consistency (twin/aws/consistency.py): not listed, and NotFound by id, for a while.
+    admin.config(ec2_visibility_delay=1.0)
+    tgw = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+    with pytest.raises(ClientError) as caught:
+        ec2.describe_transit_gateways(TransitGatewayIds=[tgw])
+    assert caught.value.response["Error"]["Code"] == "InvalidTransitGatewayID.NotFound"
+    cgw = ec2.create_customer_gateway(BgpAsn=65000, PublicIp="35.242.7.7", Type="ipsec.1")["CustomerGateway"]
+    assert ec2.describe_customer_gateways()["CustomerGateways"] == []
+    time.sleep(1.1)
+    assert [t["TransitGatewayId"] for t in ec2.describe_transit_gateways(TransitGatewayIds=[tgw])[
+        "TransitGateways"]] == [tgw]
+    vpn = ec2.create_vpn_connection(CustomerGatewayId=cgw["CustomerGatewayId"], Type="ipsec.1",
+                                    TransitGatewayId=tgw)["VpnConnection"]["VpnConnectionId"]
+    assert ec2.describe_vpn_connections(Filters=[{"Name": "vpn-connection-id", "Values": [vpn]}])[
+        "VpnConnections"] == []
+    with pytest.raises(ClientError) as caught:
+        ec2.describe_vpn_connections(VpnConnectionIds=[vpn])
+    assert caught.value.response["Error"]["Code"] == "InvalidVpnConnectionID.NotFound"
+    time.sleep(1.1)
+    assert len(ec2.describe_vpn_connections(VpnConnectionIds=[vpn])["VpnConnections"]) == 1

@@ -91,7 +91,14 @@ def test_wait_until_returns_the_first_truthy_answer(ec2):
     answers = iter([None, {}, "done"])
     with mock.patch("time.sleep") as sleep:
         assert aws_module().wait_until("wait for x", lambda: next(answers), timeout=60, delay=2) == "done"
-    assert [c.args[0] for c in sleep.call_args_list] == [2, 2]
+    assert [c.args[0] for c in sleep.call_args_list] == [1, 1.5]
+
+
+def test_wait_until_starts_short_and_backs_off_to_the_delay(ec2):
+    answers = iter([None] * 8 + ["done"])
+    with mock.patch("time.sleep") as sleep:
+        assert aws_module().wait_until("wait for x", lambda: next(answers), timeout=600, delay=15) == "done"
+    assert [round(c.args[0], 2) for c in sleep.call_args_list] == [1, 1.5, 2.25, 3.38, 5.06, 7.59, 11.39, 15]
 
 
 def run(work):

@@ -114,3 +114,17 @@ def test_absent_deletes_by_id_and_waits_then_does_nothing(ec2):
     assert run_module(mod, {"state": "absent", "transit_gateway_id": tgw, **FAST})["changed"]
     assert ec2.tgws[tgw]["State"] == "deleted"
     assert not run_module(mod, {"state": "absent", "transit_gateway_id": tgw, **FAST})["changed"]
+
+
+def test_a_new_tgw_not_visible_yet_is_waited_for_not_reported_missing(ec2):
+    # EC2 eventual consistency: describes right after the create may answer InvalidTransitGatewayID.NotFound.
+    describe, unseen = ec2.describe_transit_gateways, iter(range(2))
+
+    def eventually(TransitGatewayIds=None, Filters=None):
+        if TransitGatewayIds and next(unseen, None) is not None:
+            raise client_error("InvalidTransitGatewayID.NotFound", "does not exist", "DescribeTransitGateways")
+        return describe(TransitGatewayIds=TransitGatewayIds, Filters=Filters)
+
+    ec2.describe_transit_gateways = eventually
+    result = run_module(mod, {"name": NAME, "tags": OURS, **FAST})
+    assert result["changed"] and result["transit_gateway"]["state"] == "available"

@@ -368,3 +368,17 @@ def test_a_secret_without_the_key_of_a_tunnel_fails_naming_the_connection_and_th
     assert result["failed"] is True
     assert result["msg"].startswith("Failed to read the pre-shared keys of vpn-0002 from Secrets Manager: secret ")
     assert result["msg"].endswith("holds no key for tunnel 3.0.2.2")
+
+
+def test_new_connections_not_listed_yet_are_waited_for_not_taken_as_deleted(ec2):
+    # EC2 eventual consistency: a connection just created may be missing from describes for a while.
+    describe, unseen = ec2.describe_vpn_connections, iter(range(2))
+
+    def eventually(**kwargs):
+        answer = describe(**kwargs)
+        return {"VpnConnections": []} if kwargs.get("Filters", [{}])[0].get("Name") == "vpn-connection-id" and next(
+            unseen, None) is not None else answer
+
+    ec2.describe_vpn_connections = eventually
+    result = run_module(mod, args())
+    assert [c["state"] for c in result["vpn_connections"]] == ["available", "available"]
