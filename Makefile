@@ -70,7 +70,7 @@ twin-test: setup
 	$(PYTEST) -q -n 2 twin/tests
 
 integration: setup
-	$(PYTEST) -q -n 2 --dist loadfile tests/integration
+	$(PYTEST) -q -n 2 --dist loadfile --durations=12 tests/integration
 
 # The tarball `make build` made, installed into an empty collections path (dependencies: the collections the
 # pinned ansible ships), and site.yml run by its FQCN from an empty directory on a twin: it converges.
