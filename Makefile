@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
 .PHONY: setup test lint sanity unit twin-test integration install-test protocol molecule reliability \
-	reliability-short demo twin-up twin-down build release ee clean
+	reliability-short bench demo twin-up twin-down build release ee clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt twin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,9 +47,9 @@ lint: setup
 SANITY_ROOT := $(or $(TMPDIR),/tmp)/cloudbridge-sanity-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 SANITY_TREE := $(SANITY_ROOT)/ansible_collections/cloudbridge/hybrid_vpn
 SHIPPED := $(CURDIR)/$(VENV)/lib/python3.11/site-packages/ansible_collections
-# Not the collection's content (not in the Galaxy tarball either): the twin and the pytest suites that run it
-# (ruff and pytest check those); tests/unit stays, it is laid out for ansible-test.
-SANITY_SKIP := twin tests/integration tests/protocol tests/install tests/reliability
+# Not the collection's content (not in the Galaxy tarball either): the twin, the benchmark and the pytest suites that
+# run them (ruff and pytest check those); tests/unit stays, it is laid out for ansible-test.
+SANITY_SKIP := twin bench tests/unit/bench tests/integration tests/protocol tests/install tests/reliability
 ANSIBLE_TEST_PIP = $(shell sed -n "s/^ *pip='\(.*\)',/\1/p" $(VENV)/lib/python3.11/site-packages/ansible_test/_internal/python_requirements.py)
 sanity: setup
 	mkdir -p $(SANITY_TREE)/tests $(HOME)/.ansible/test/cache
@@ -104,6 +104,12 @@ molecule: setup
 	  if $(BIN)/molecule test -s {} > $$log 2>&1; then echo "molecule {}: passed in $$(( $$(date +%s) - start )) s"; \
 	  else echo "molecule {}: FAILED ($$log), its end:"; tail -n 120 $$log; exit 1; fi'
 
+# The speed figures of issue 14 (bench/__main__.py), side by side in one run: cold site.yml at latency 1/20 against
+# its critical path and at 0 (fixed overhead), the no-op rerun, teardown, the naive baseline (bench/naive.yml), 10
+# spokes. Prints the table README shows and writes build/bench.json. Not part of `make test`: no timing assertion.
+bench: setup
+	$(BIN)/python -m bench
+
 twin-up: setup
 	$(BIN)/cloudbridge-twin up --state-dir $(TWIN_STATE)
 
@@ -130,7 +136,7 @@ build: setup
 	rm -rf $(DIST)
 	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST) .
 	@tar -tzf $(TARBALL) > $(DIST)/files.txt
-	@if grep -nE '(^|/)(tests|twin|extensions|\.venv|\.twin|build|\.ci|__pycache__|\.pytest_cache|\.ruff_cache|\.ansible)(/|$$)|\.pyc$$|(^|/)(conftest\.py|test_[^/]*\.py|Makefile|ansible\.cfg)$$' $(DIST)/files.txt; then \
+	@if grep -nE '(^|/)(tests|twin|bench|extensions|\.venv|\.twin|build|\.ci|__pycache__|\.pytest_cache|\.ruff_cache|\.ansible)(/|$$)|\.pyc$$|(^|/)(conftest\.py|test_[^/]*\.py|Makefile|ansible\.cfg)$$' $(DIST)/files.txt; then \
 	  echo "build: the files above must not be in $(TARBALL) (galaxy.yml build_ignore)" >&2; exit 1; fi
 	@echo "build: $(TARBALL), $$(grep -vc '/$$' $(DIST)/files.txt) files, no test/twin/cache file"
 

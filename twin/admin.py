@@ -15,6 +15,8 @@ API has these endpoints.
 - ``GET /_twin/permissions``: ``{"allowed": {identity: [...]}, "used": {identity: [...]}}``; ``POST`` with
   ``{"allowed": {identity: [permission, ...]}}`` enforces those sets (twin/permissions.py: an AWS account id or a GCP
   principal's email; an identity left out may do everything); ``DELETE`` lifts them all.
+- ``GET /_twin/timeline``: every wait a call began (twin.clock.timeline: what, id, cloud seconds) in call order;
+  ``DELETE`` clears it (so does ``reset``). ``make bench`` computes a run's critical path from it.
 - ``POST /_twin/trap`` with ``{"action": "ec2:CreateVpnConnection", "nth": 1}`` arms the trap (middleware.Trap): that
   call is served and its answer held back; ``GET /_twin/trap?timeout=s`` waits up to s seconds for it to spring and
   returns ``{action, nth, seen, sprung}`` (``{}`` when none is armed); ``DELETE`` releases the answer and disarms.
@@ -28,7 +30,7 @@ import json
 from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
-from twin import middleware, permissions
+from twin import clock, middleware, permissions
 from twin.config import configure, settings
 
 
@@ -83,6 +85,7 @@ def build_app():
         gcp.reset()
         link.reset()
         middleware.clear()
+        clock.clear_timeline()
         return {"reset": True}
 
     def set_observed(body: dict) -> dict:
@@ -143,6 +146,8 @@ def build_app():
         ("POST", "/_twin/trap"): lambda request: arm_trap(request.get_json(force=True) or {}),
         ("GET", "/_twin/trap"): wait_trap,
         ("DELETE", "/_twin/trap"): lambda _: disarm_trap(),
+        ("GET", "/_twin/timeline"): lambda _: clock.timeline(),
+        ("DELETE", "/_twin/timeline"): lambda _: clock.clear_timeline() or [],
     }
 
     @Request.application

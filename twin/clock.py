@@ -6,6 +6,9 @@ cloud, 0.01 a hundred times less, and 0 makes every transition immediate. A reso
 derived from how much cloud time passed since it entered its first phase, so nothing sleeps or polls.
 Changing the scale never moves a finished resource back: leaving scale 0 jumps the clock past every
 phase begun so far.
+
+Each named lifecycle also goes on the timeline (``GET /_twin/timeline``): what waited, for how many cloud
+seconds, in the order the calls came. ``make bench`` derives the critical path of a run from it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ class _CloudClock:
 
 
 _clock = _CloudClock()
+_timeline: list[dict] = []
+_timeline_lock = threading.Lock()
 
 
 def now() -> float:
@@ -46,19 +51,42 @@ def now() -> float:
     return _clock.now()
 
 
+def timeline() -> list[dict]:
+    """Every named wait begun since the last clear: ``{"what", "id", "seconds"}`` in call order (seconds: cloud
+    seconds until the last phase, at latency scale 1)."""
+    with _timeline_lock:
+        return list(_timeline)
+
+
+def clear_timeline() -> None:
+    with _timeline_lock:
+        _timeline.clear()
+
+
 class Lifecycle:
-    """A sequence of (state, cloud_seconds) phases; the last phase's duration is ignored.
+    """A sequence of (state, cloud_seconds) phases; the last phase's duration is ignored. ``what`` and ``ident``
+    name it on the timeline (a kind of wait, e.g. "compute insert vpnGateways", and the resource).
 
     >>> Lifecycle([("pending", 300), ("available", None)]).state  # "available" at latency scale 0
     """
 
-    def __init__(self, phases, started: float | None = None):
+    def __init__(self, phases, started: float | None = None, what: str | None = None, ident: str | None = None):
+        self.what, self.ident = what, ident
         self.phases = list(phases)
         self.started = now() if started is None else started
+        self._record()
 
-    def restart(self, phases) -> None:
+    def restart(self, phases, what: str | None = None) -> None:
+        self.what = what or self.what
         self.phases = list(phases)
         self.started = now()
+        self._record()
+
+    def _record(self) -> None:
+        seconds = sum(s or 0 for _, s in self.phases[:-1])
+        if self.what and seconds:
+            with _timeline_lock:
+                _timeline.append({"what": self.what, "id": self.ident, "seconds": seconds})
 
     @property
     def state(self) -> str:

@@ -66,6 +66,10 @@ class Admin:
         return self._call("POST", "permissions", {"allowed": allowed}) if allowed is not None else self._call(
             "GET", "permissions")
 
+    def timeline(self, clear: bool = False) -> list:
+        """The waits calls began (twin.clock.timeline), in call order; ``clear``: forget them."""
+        return self._call("DELETE" if clear else "GET", "timeline")
+
     def arm_trap(self, action: str, nth: int = 1) -> dict:
         """Hold back the answer to the ``nth`` call of ``action`` (twin/admin.py), e.g. to interrupt a run there."""
         return self._call("POST", "trap", {"action": action, "nth": nth})

@@ -44,8 +44,13 @@ def all_ec2_backends():
 
 
 def set_phases(obj, phases) -> None:
-    """Drive ``obj.state`` from a Lifecycle (see timed_state)."""
-    obj._twin_lifecycle = Lifecycle(phases)
+    """Drive ``obj.state`` from a Lifecycle (see timed_state), named on the timeline by the resource's kind and
+    first phase, e.g. "ec2 TransitGatewayAttachment/vpc pending"."""
+    kind = type(obj).__name__
+    subtype = getattr(obj, "resource_type", None) or getattr(obj, "resourceType", None)
+    what = f"ec2 {kind}{'/' + subtype if isinstance(subtype, str) else ''} {phases[0][0]}"
+    ident = getattr(obj, "id", None) or getattr(obj, "transitGatewayAttachmentId", None)
+    obj._twin_lifecycle = Lifecycle(phases, what=what, ident=ident)
 
 
 def timed_state(cls) -> None:

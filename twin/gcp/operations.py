@@ -34,8 +34,15 @@ class Operation:
     error: GcpError | None = None
     id: str = field(default_factory=store.new_id)
     insert_time: str = field(default_factory=store.timestamp)
-    lifecycle: clock.Lifecycle = field(default_factory=lambda: clock.Lifecycle(PHASES))
+    lifecycle: clock.Lifecycle | None = None
     times: dict = field(default_factory=dict)  # startTime / endTime, stamped when first seen
+
+    def __post_init__(self):
+        # On the timeline as "compute <method> <collection>", e.g. "compute insert vpnTunnels" (a project-level
+        # call: "projects").
+        collection = self.target_link.rstrip("/").split("/")[-2]
+        self.lifecycle = self.lifecycle or clock.Lifecycle(PHASES, what=f"compute {self.operation_type} {collection}",
+                                                           ident=self.target_link.rsplit("/", 1)[-1])
 
     def to_json(self) -> dict:
         status = self.lifecycle.state

@@ -162,7 +162,8 @@ def create(req: Request):
     connector = {"name": _name(project, location, "connectors", name), **fields,
                  "machineType": body.get("machineType", "e2-micro"), "minInstances": low, "maxInstances": high,
                  "minThroughput": low * 100, "maxThroughput": high * 100,
-                 "_key": key, "_life": clock.Lifecycle(FAILED if error else CREATE)}
+                 "_key": key, "_life": clock.Lifecycle(FAILED if error else CREATE, what="vpcaccess create connectors",
+                                                       ident=name)}
     store.state.resources[key] = connector
     return 200, _operation(project, location, "Create", connector, error)
 
@@ -193,7 +194,7 @@ def delete(req: Request):
         # google.rpc FAILED_PRECONDITION while another operation runs on it [twin wording].
         raise GcpError(400, "failedPrecondition", "Operation on the connector is already in progress.",
                        status="FAILED_PRECONDITION")
-    connector["_life"].restart(DELETE)
+    connector["_life"].restart(DELETE, what="vpcaccess delete connectors")
     connector.pop("_end", None)
     _, project, location, _ = connector["_key"]
     return 200, _operation(project, location, "Delete", connector)

@@ -213,6 +213,20 @@ def test_rate_zero_gives_no_faults(admin, ec2, compute):
     assert admin.calls()["faults"] == {"aws": {}, "gcp": {}}
 
 
+def test_the_timeline_lists_each_wait_a_call_began_in_call_order(twin, admin, ec2):
+    admin.timeline(clear=True)
+    tgw = ec2.create_transit_gateway(Description="timed")["TransitGateway"]["TransitGatewayId"]
+    url = f"https://compute.googleapis.com/compute/v1/projects/{HOST_PROJECT}/global/firewalls"
+    body = {"name": "fw-timed", "network": f"projects/{HOST_PROJECT}/global/networks/vpc-hub",
+            "allowed": [{"IPProtocol": "icmp"}]}
+    assert requests.post(url, json=body, headers=_bearer(twin), timeout=10).status_code == 200
+    ec2.describe_transit_gateways(TransitGatewayIds=[tgw])  # reads begin no wait
+    assert admin.timeline() == [{"what": "ec2 TransitGateway pending", "id": tgw, "seconds": 60},
+                                {"what": "compute insert firewalls", "id": "fw-timed", "seconds": 5}]
+    admin.reset()
+    assert admin.timeline() == []
+
+
 def test_reset_restores_the_start_up_config_and_clears_counters(admin, ec2):
     started_with = admin.config()
     admin.config(latency_scale=1, fault_rate={"aws": 0.3}, fault_seed=3)
