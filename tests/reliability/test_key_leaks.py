@@ -50,12 +50,12 @@ def _vaulted_keys(tmp_path) -> list[str]:
 
 def test_no_key_nor_credential_in_output_report_or_build_files(tmp_path, admin, monkeypatch, outcome):
     keys = {"hybrid_vpn_pre_shared_keys": PSKS}
-    ranges = {"tgw_routing_ram_gcp_ranges": ["10.100.0.0/20"], "tgw_routing_ram_poll_interval": 1}
+    fast = {"tgw_routing_ram_poll_interval": 1}
     outputs = {
         "site.yml --check --diff on empty clouds": _run(tmp_path, ROOT / "playbooks/site.yml", "--check", "--diff",
                                                          **keys),
         "site.yml + tgw_routing_ram --diff": _run(tmp_path, PLAYBOOKS / "tgw_routing_ram.yml", "--diff",
-                                                  **keys, **ranges),
+                                                  **keys, **fast),
         "gcp_shared_vpc --diff": _run(tmp_path, PLAYBOOKS / "gcp_shared_vpc.yml", "--diff"),
         "site.yml again (no change) --check --diff": _run(tmp_path, ROOT / "playbooks/site.yml", "--check", "--diff",
                                                           **keys),
